@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One vitest configuration for every package: tests read sources through the
+ * `@wintun-ts/source` export condition (no build needed for pure code), and each run writes a JSON
+ * report that `scripts/test-all.mjs` adds up into the suite's closing line.
+ */
+export function definePackageConfig(name: string) {
+  return defineConfig({
+    resolve: { conditions: ['@wintun-ts/source'] },
+    ssr: { resolve: { conditions: ['@wintun-ts/source'], externalConditions: ['@wintun-ts/source'] } },
+    test: {
+      include: ['test/**/*.test.ts'],
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+      pool: 'forks',
+      reporters: ['default', ['json', { outputFile: `../../test-results/${name}.json` }]],
+    },
+  });
+}
