@@ -3,7 +3,7 @@
 // earlier one failed, so one run shows every problem; the exit code is non-zero if any failed.
 // The last line is the suite's count: "tests: N passed, M failed, K skipped".
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, writeFileSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +16,19 @@ const steps = [];
 function step(name, cmd, args, options = {}) {
   const started = Date.now();
   console.log(`\n=== ${name}: ${[cmd, ...args].join(' ')}`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' }, ...options });
+  const capture = options.captureTo !== undefined;
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: ['inherit', capture ? 'pipe' : 'inherit', 'inherit'],
+    env: { ...process.env, FORCE_COLOR: '0' },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (capture) {
+    process.stdout.write(r.stdout ?? '');
+    const counts = (r.stdout ?? '').split('\n').filter((l) => /\d+ passed, \d+ failed/.test(l)).pop();
+    if (counts) writeFileSync(join(results, options.captureTo), `${counts}\n`);
+  }
   const ok = r.status === 0;
   steps.push({ name, ok, seconds: (Date.now() - started) / 1000 });
   console.log(`=== ${name}: ${ok ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -30,7 +42,9 @@ step('build, typecheck, lint, docs', turbo, ['run', 'build', 'typecheck', 'lint'
 // and real TUN traffic, and the suites measure nothing by time.
 step('tests', turbo, ['run', 'test', '--concurrency=1', '--output-logs=full']);
 step('publishable packages', process.execPath, ['scripts/check-pack.mjs']);
-if (existsSync(join(root, 'scripts/wine/test.sh'))) step('windows code under wine', 'bash', ['scripts/wine/test.sh']);
+if (existsSync(join(root, 'scripts/wine/test.sh'))) {
+  step('windows code under wine', 'bash', ['scripts/wine/test.sh'], { captureTo: 'wine.txt' });
+}
 
 // Count: vitest JSON reports of every package and example, plus the Wine suite's report.
 let passed = 0;

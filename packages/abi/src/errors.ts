@@ -59,6 +59,8 @@ export type WintunErrorCode =
   | 'ERR_WINTUN_NAME_INVALID'
   | 'ERR_WINTUN_NAME_TAKEN'
   | 'ERR_WINTUN_ADDRESS_INVALID'
+  | 'ERR_WINTUN_ALREADY_EXISTS'
+  | 'ERR_WINTUN_NOT_FOUND'
   | 'ERR_WINTUN_DEVICE_NOT_AVAILABLE'
   | 'ERR_WINTUN_INVALID_USER_BUFFER'
   | 'ERR_WINTUN_WORKER_FAILED'
@@ -168,6 +170,16 @@ const codes = {
   ERR_WINTUN_ADDRESS_INVALID: {
     meaning: 'An address, prefix or route is malformed.',
     fix: 'Use CIDR notation such as 10.6.7.7/24 or fd00::1/64.',
+    retryable: false,
+  },
+  ERR_WINTUN_ALREADY_EXISTS: {
+    meaning: 'The address, route or object being added is already there.',
+    fix: 'Nothing to do if it is the one you want; otherwise remove it first.',
+    retryable: false,
+  },
+  ERR_WINTUN_NOT_FOUND: {
+    meaning: 'The address, route or object being removed or looked up does not exist.',
+    fix: 'List what exists (addresses(), `wintun-ts list`) and use one of those.',
     retryable: false,
   },
   ERR_WINTUN_DEVICE_NOT_AVAILABLE: {

@@ -1,0 +1,598 @@
+/*
+ * ring_bench.c - native C baseline of the Wintun ring protocol, both roles, for bench/run.mjs.
+ *
+ * Written from the project's protocol description (docs: shared spec sections 1, 3, 4); it contains
+ * no upstream code. Both rings live in ordinary process memory, the "driver" is a thread of this
+ * process, and the Win32 auto-reset events are replaced by a futex-based auto-reset event.
+ *
+ * Modes (each prints one JSON line per measurement on stdout):
+ *   throughput <send|recv> <size> <batch> <seconds> [capacity]
+ *       two pthreads. send = driver -> user over the Send ring (driver thread produces, main thread
+ *       consumes with the release bit); recv = user -> driver over the Receive ring (main thread
+ *       allocates/commits, driver thread consumes with spin-then-Alertable waiting).
+ *   usercost <rx|rxcopy|tx> <size> <seconds> [capacity]
+ *       one thread; the driver role and the user role alternate in batches of 32 and only the
+ *       user-role calls are timed.
+ *   wakeup <send|recv> <iterations> [capacity]
+ *       idle consumer, one packet at random 200-700 us intervals; latency from just before the
+ *       producer publishes until the consumer holds the packet. p50/p90/p99/max in ns.
+ *
+ * Build: gcc -O2 -pthread -o ring_bench ring_bench.c
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#define HDR 12u
+#define TRAILING 0x10000u
+#define MAX_IP 0xFFFFu
+#define REL_BIT 0x80000000u
+#define SENTINEL 0xFFFFFFFFu
+#define ALIGN4(x) (((x) + 3u) & ~3u)
+#define REC(sz) ALIGN4(4u + (uint32_t)(sz))
+
+enum { R_EMPTY = -1, R_FULL = -2, R_EOF = -3, R_CORRUPT = -4 };
+
+static inline uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* ---------------------------------------------------------------- ring memory ---------------- */
+
+typedef struct {
+  _Atomic uint32_t head;
+  _Atomic uint32_t tail;
+  _Atomic int32_t alertable;
+  uint8_t data[];
+} tun_ring;
+
+typedef struct {
+  tun_ring *r;
+  uint32_t cap, mask;
+} ring_t;
+
+static void ring_init(ring_t *g, uint32_t cap) {
+  size_t bytes = (size_t)cap + HDR + TRAILING;
+  void *p = NULL;
+  if (posix_memalign(&p, 4096, bytes) != 0) { perror("posix_memalign"); exit(2); }
+  memset(p, 0, bytes);
+  g->r = p;
+  g->cap = cap;
+  g->mask = cap - 1;
+}
+
+static inline uint32_t *rec_size(ring_t *g, uint32_t off) { return (uint32_t *)(g->r->data + off); }
+
+/* ---------------------------------------------------------------- auto-reset event ----------- */
+
+typedef struct {
+  _Atomic int state;   /* 1 = signalled */
+  _Atomic int waiters;
+} event_t;
+
+static long futex(_Atomic int *addr, int op, int val, const struct timespec *ts) {
+  return syscall(SYS_futex, (int *)addr, op, val, ts, NULL, 0);
+}
+
+static inline void event_set(event_t *e) {
+  atomic_store(&e->state, 1);
+  if (atomic_load(&e->waiters) > 0) futex(&e->state, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
+static inline void event_reset(event_t *e) { atomic_store(&e->state, 0); }
+
+/* returns 1 if signalled (and consumes the signal), 0 on timeout */
+static int event_wait(event_t *e, uint64_t timeout_ns) {
+  uint64_t deadline = now_ns() + timeout_ns;
+  for (;;) {
+    int one = 1;
+    if (atomic_compare_exchange_strong(&e->state, &one, 0)) return 1;
+    atomic_fetch_add(&e->waiters, 1);
+    one = 1;
+    if (atomic_compare_exchange_strong(&e->state, &one, 0)) { atomic_fetch_sub(&e->waiters, 1); return 1; }
+    uint64_t t = now_ns();
+    if (t >= deadline) { atomic_fetch_sub(&e->waiters, 1); return 0; }
+    uint64_t left = deadline - t;
+    struct timespec ts = { (time_t)(left / 1000000000ull), (long)(left % 1000000000ull) };
+    futex(&e->state, FUTEX_WAIT_PRIVATE, 0, &ts);
+    atomic_fetch_sub(&e->waiters, 1);
+  }
+}
+
+/* ---------------------------------------------------------------- Send ring: driver producer -- */
+
+typedef struct { ring_t g; uint32_t ptail; event_t *ev; } send_producer;
+
+static inline int64_t sp_reserve(send_producer *p, uint32_t size) {
+  uint32_t head = atomic_load_explicit(&p->g.r->head, memory_order_acquire);
+  if (head >= p->g.cap) return R_EOF;
+  uint32_t need = REC(size);
+  uint32_t freeb = (head - p->ptail - 4u) & p->g.mask;
+  if (need > freeb) return R_FULL;
+  uint32_t off = p->ptail;
+  p->ptail = (p->ptail + need) & p->g.mask;
+  return (int64_t)off + 4;
+}
+static inline void sp_commit(send_producer *p, uint32_t payload, uint32_t size) { *rec_size(&p->g, payload - 4) = size; }
+/* the driver stores Tail (release) and signals the event on every Tail move */
+static inline void sp_publish(send_producer *p) {
+  if (atomic_load_explicit(&p->g.r->tail, memory_order_relaxed) != p->ptail) {
+    atomic_store_explicit(&p->g.r->tail, p->ptail, memory_order_release);
+    event_set(p->ev);
+  }
+}
+
+/* ---------------------------------------------------------------- Send ring: user consumer ---- */
+
+typedef struct { ring_t g; uint32_t phead, head_release, outstanding, last_size; } send_reader;
+
+static inline int64_t sr_receive(send_reader *s) {
+  if (s->phead >= s->g.cap) return R_EOF;
+  uint32_t tail = atomic_load_explicit(&s->g.r->tail, memory_order_acquire);
+  if (tail >= s->g.cap) return R_EOF;
+  if (tail == s->phead) return R_EMPTY;
+  uint32_t content = (tail - s->phead) & s->g.mask;
+  if (content < 4) return R_CORRUPT;
+  uint32_t size = *rec_size(&s->g, s->phead);
+  if (size > MAX_IP) return R_CORRUPT;
+  uint32_t al = REC(size);
+  if (al > content) return R_CORRUPT;
+  uint32_t payload = s->phead + 4;
+  s->phead = (s->phead + al) & s->g.mask;
+  s->outstanding++;
+  s->last_size = size;
+  return payload;
+}
+static inline void sr_release(send_reader *s, uint32_t payload) {
+  *rec_size(&s->g, payload - 4) |= REL_BIT;
+  while (s->outstanding > 0) {
+    uint32_t sz = *rec_size(&s->g, s->head_release);
+    if (!(sz & REL_BIT)) break;
+    s->head_release = (s->head_release + REC(sz & ~REL_BIT)) & s->g.mask;
+    s->outstanding--;
+  }
+  atomic_store_explicit(&s->g.r->head, s->head_release, memory_order_release);
+}
+
+/* ---------------------------------------------------------------- Receive ring: user producer - */
+
+typedef struct { ring_t g; uint32_t ptail, tail_release, outstanding; } recv_writer;
+
+static inline int64_t rw_allocate(recv_writer *w, uint32_t size) {
+  if (w->ptail >= w->g.cap) return R_EOF;
+  uint32_t need = REC(size);
+  uint32_t head = atomic_load_explicit(&w->g.r->head, memory_order_acquire);
+  if (head >= w->g.cap) return R_EOF;
+  uint32_t freeb = (head - w->ptail - 4u) & w->g.mask;
+  if (need > freeb) return R_FULL;
+  *rec_size(&w->g, w->ptail) = size | REL_BIT;
+  uint32_t payload = w->ptail + 4;
+  w->ptail = (w->ptail + need) & w->g.mask;
+  w->outstanding++;
+  return payload;
+}
+/* returns 1 when the driver is alertable and its event must be set */
+static inline int rw_commit(recv_writer *w, uint32_t payload) {
+  *rec_size(&w->g, payload - 4) &= ~REL_BIT;
+  while (w->outstanding > 0) {
+    uint32_t sz = *rec_size(&w->g, w->tail_release);
+    if (sz & REL_BIT) break;
+    w->tail_release = (w->tail_release + REC(sz)) & w->g.mask;
+    w->outstanding--;
+  }
+  if (atomic_load_explicit(&w->g.r->tail, memory_order_relaxed) != w->tail_release) {
+    atomic_store_explicit(&w->g.r->tail, w->tail_release, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst); /* store Tail -> full fence -> load Alertable */
+    return atomic_load_explicit(&w->g.r->alertable, memory_order_acquire) != 0;
+  }
+  return 0;
+}
+
+/* ---------------------------------------------------------------- Receive ring: driver consumer */
+
+typedef struct { ring_t g; uint32_t head, pending, last_size; uint64_t discarded; } recv_consumer;
+
+static inline int64_t rc_next(recv_consumer *c) {
+  for (;;) {
+    uint32_t tail = atomic_load_explicit(&c->g.r->tail, memory_order_acquire);
+    if (c->head >= c->g.cap) return R_EOF;
+    if (tail >= c->g.cap) return R_EOF;
+    if (tail == c->head) return R_EMPTY;
+    uint32_t content = (tail - c->head) & c->g.mask;
+    if (content < 4) return R_CORRUPT;
+    uint32_t size = *(volatile uint32_t *)rec_size(&c->g, c->head);
+    if (size > MAX_IP) return R_CORRUPT;
+    uint32_t al = REC(size);
+    if (al > content) return R_CORRUPT;
+    uint8_t v = size > 0 ? (c->g.r->data[c->head + 4] >> 4) : 0;
+    if ((v == 4 && size >= 20) || (v == 6 && size >= 40)) {
+      c->pending = al;
+      c->last_size = size;
+      return (int64_t)c->head + 4;
+    }
+    c->discarded++;
+    c->head = (c->head + al) & c->g.mask;
+    atomic_store_explicit(&c->g.r->head, c->head, memory_order_release);
+  }
+}
+static inline void rc_release(recv_consumer *c) {
+  c->head = (c->head + c->pending) & c->g.mask;
+  c->pending = 0;
+  atomic_store_explicit(&c->g.r->head, c->head, memory_order_release);
+}
+/* Alertable = 1, full fence, re-read Tail. Returns 1 if still empty (caller waits). */
+static inline int rc_prepare_wait(recv_consumer *c) {
+  atomic_store_explicit(&c->g.r->alertable, 1, memory_order_release);
+  atomic_thread_fence(memory_order_seq_cst);
+  return atomic_load_explicit(&c->g.r->tail, memory_order_acquire) == c->head;
+}
+static inline void rc_end_wait(recv_consumer *c) { atomic_store_explicit(&c->g.r->alertable, 0, memory_order_release); }
+
+/* The driver's idle path: spin up to 100 us re-reading Tail, then the Alertable handshake. */
+static void rc_idle(recv_consumer *c, event_t *ev, _Atomic int *stop) {
+  uint64_t t0 = now_ns();
+  while (now_ns() - t0 < 100000) {
+    if (atomic_load_explicit(&c->g.r->tail, memory_order_acquire) != c->head) return;
+    if (atomic_load_explicit(stop, memory_order_relaxed)) return;
+    cpu_relax();
+  }
+  if (rc_prepare_wait(c)) {
+    event_wait(ev, 20000000ull);
+    rc_end_wait(c);
+  } else {
+    rc_end_wait(c);
+    event_reset(ev);
+  }
+}
+
+/* ---------------------------------------------------------------- helpers --------------------- */
+
+static uint8_t SRC[65536];
+static void init_src(void) {
+  for (size_t i = 0; i < sizeof SRC; i++) SRC[i] = (uint8_t)(i * 31u + 7u);
+  SRC[0] = 0x45; /* IPv4 version nibble so the driver consumer classifies it as IP */
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static volatile uint32_t sink;
+
+/* ---------------------------------------------------------------- throughput ------------------ */
+
+typedef struct {
+  ring_t g;
+  event_t ev;
+  uint32_t size, batch;
+  _Atomic int stop;
+  _Atomic uint64_t count; /* packets consumed (consumer thread) */
+} tp_ctx;
+
+static void *tp_send_driver(void *arg) {
+  tp_ctx *x = arg;
+  send_producer p = { x->g, 0, &x->ev };
+  while (!atomic_load_explicit(&x->stop, memory_order_relaxed)) {
+    for (uint32_t i = 0; i < x->batch; i++) {
+      int64_t off;
+      while ((off = sp_reserve(&p, x->size)) == R_FULL) {
+        sp_publish(&p);
+        if (atomic_load_explicit(&x->stop, memory_order_relaxed)) return NULL;
+        sched_yield();
+      }
+      if (off < 0) return NULL;
+      memcpy(p.g.r->data + off, SRC, x->size);
+      sp_commit(&p, (uint32_t)off, x->size);
+    }
+    sp_publish(&p);
+  }
+  return NULL;
+}
+
+static void *tp_recv_driver(void *arg) {
+  tp_ctx *x = arg;
+  recv_consumer c = { x->g, 0, 0, 0, 0 };
+  uint64_t n = 0;
+  while (!atomic_load_explicit(&x->stop, memory_order_relaxed)) {
+    int64_t off = rc_next(&c);
+    if (off == R_EMPTY) {
+      atomic_store_explicit(&x->count, n, memory_order_relaxed);
+      rc_idle(&c, &x->ev, &x->stop);
+      continue;
+    }
+    if (off < 0) { fprintf(stderr, "recv driver: ring error %lld\n", (long long)off); exit(3); }
+    sink += c.g.r->data[off];
+    rc_release(&c);
+    if ((++n & 31) == 0) atomic_store_explicit(&x->count, n, memory_order_relaxed);
+  }
+  return NULL;
+}
+
+static void mode_throughput(const char *dir, uint32_t size, uint32_t batch, double seconds, uint32_t cap) {
+  tp_ctx x;
+  memset(&x, 0, sizeof x);
+  ring_init(&x.g, cap);
+  x.size = size;
+  x.batch = batch;
+  int send = strcmp(dir, "send") == 0;
+  pthread_t th;
+  pthread_create(&th, NULL, send ? tp_send_driver : tp_recv_driver, &x);
+  uint64_t warm = 100000000ull, dur = (uint64_t)(seconds * 1e9);
+  uint64_t start = now_ns(), t0 = 0, c0 = 0, t1 = 0, c1 = 0;
+  int measuring = 0;
+  if (send) {
+    send_reader s = { x.g, 0, 0, 0, 0 };
+    uint32_t held[256];
+    uint64_t n = 0;
+    for (;;) {
+      uint32_t k = 0;
+      while (k < batch) {
+        int64_t off = sr_receive(&s);
+        if (off == R_EMPTY) {
+          if (k > 0) break;
+          /* brief spin, then wait on the Send event */
+          int spins = 0;
+          while ((off = sr_receive(&s)) == R_EMPTY && ++spins < 64) cpu_relax();
+          if (off == R_EMPTY) { event_wait(&x.ev, 5000000ull); continue; }
+        }
+        if (off < 0) { fprintf(stderr, "send reader: ring error %lld\n", (long long)off); exit(3); }
+        sink += s.g.r->data[off];
+        held[k++] = (uint32_t)off;
+      }
+      for (uint32_t i = 0; i < k; i++) sr_release(&s, held[i]);
+      n += k;
+      uint64_t t = now_ns();
+      if (!measuring && t - start >= warm) { measuring = 1; t0 = t; c0 = n; }
+      else if (measuring && t - t0 >= dur) { t1 = t; c1 = n; break; }
+    }
+  } else {
+    recv_writer w = { x.g, 0, 0, 0 };
+    uint32_t held[256];
+    uint64_t iter = 0;
+    for (;;) {
+      for (uint32_t i = 0; i < batch; i++) {
+        int64_t off;
+        while ((off = rw_allocate(&w, size)) == R_FULL) sched_yield();
+        if (off < 0) { fprintf(stderr, "recv writer: ring error\n"); exit(3); }
+        memcpy(w.g.r->data + off, SRC, size);
+        held[i] = (uint32_t)off;
+      }
+      for (uint32_t i = 0; i < batch; i++)
+        if (rw_commit(&w, held[i])) event_set(&x.ev);
+      iter += batch;
+      if (iter >= 256) {
+        iter = 0;
+        uint64_t t = now_ns();
+        uint64_t n = atomic_load_explicit(&x.count, memory_order_relaxed);
+        if (!measuring && t - start >= warm) { measuring = 1; t0 = t; c0 = n; }
+        else if (measuring && t - t0 >= dur) { t1 = t; c1 = n; break; }
+      }
+    }
+  }
+  atomic_store(&x.stop, 1);
+  event_set(&x.ev);
+  pthread_join(th, NULL);
+  double secs = (double)(t1 - t0) / 1e9;
+  double pps = (double)(c1 - c0) / secs;
+  printf("{\"impl\":\"c\",\"row\":\"throughput\",\"dir\":\"%s\",\"size\":%u,\"batch\":%u,\"capacity\":%u,"
+         "\"packets\":%llu,\"seconds\":%.4f,\"pps\":%.0f,\"gbps\":%.4f}\n",
+         dir, size, batch, cap, (unsigned long long)(c1 - c0), secs, pps, pps * size * 8 / 1e9);
+  fflush(stdout);
+}
+
+/* ---------------------------------------------------------------- usercost -------------------- */
+
+static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_t cap) {
+  enum { B = 32, ROUNDS = 5 };
+  ring_t g;
+  ring_init(&g, cap);
+  event_t ev = { 0, 0 };
+  static uint8_t out[65536];
+  int tx = strcmp(op, "tx") == 0, copy = strcmp(op, "rxcopy") == 0;
+  send_producer p = { g, 0, &ev };
+  send_reader s = { g, 0, 0, 0, 0 };
+  ring_t g2;
+  ring_init(&g2, cap);
+  recv_writer w = { g2, 0, 0, 0 };
+  recv_consumer c = { g2, 0, 0, 0, 0 };
+  double best = 1e30;
+  uint64_t total_packets = 0;
+  uint64_t round_ns = (uint64_t)(seconds * 1e9 / ROUNDS);
+  for (int round = -1; round < ROUNDS; round++) { /* round -1 = warm-up */
+    uint64_t timed = 0, packets = 0, wall0 = now_ns();
+    while (now_ns() - wall0 < (round < 0 ? 50000000ull : round_ns)) {
+      for (int rep = 0; rep < 16; rep++) {
+        if (!tx) {
+          for (int i = 0; i < B; i++) {
+            int64_t off = sp_reserve(&p, size);
+            memcpy(g.r->data + off, SRC, size);
+            sp_commit(&p, (uint32_t)off, size);
+          }
+          sp_publish(&p);
+          event_reset(&ev);
+          uint64_t t0 = now_ns();
+          for (int i = 0; i < B; i++) {
+            int64_t off = sr_receive(&s);
+            if (copy) memcpy(out, g.r->data + off, s.last_size);
+            else sink += g.r->data[off];
+            sr_release(&s, (uint32_t)off);
+          }
+          timed += now_ns() - t0;
+        } else {
+          uint64_t t0 = now_ns();
+          for (int i = 0; i < B; i++) {
+            int64_t off = rw_allocate(&w, size);
+            memcpy(g2.r->data + off, SRC, size);
+            if (rw_commit(&w, (uint32_t)off)) event_set(&ev);
+          }
+          timed += now_ns() - t0;
+          for (int i = 0; i < B; i++) {
+            int64_t off = rc_next(&c);
+            sink += g2.r->data[off];
+            rc_release(&c);
+          }
+        }
+        packets += B;
+      }
+    }
+    if (round >= 0) {
+      double nsp = (double)timed / (double)packets;
+      if (nsp < best) best = nsp;
+      total_packets += packets;
+    }
+  }
+  printf("{\"impl\":\"c\",\"row\":\"usercost\",\"op\":\"%s\",\"size\":%u,\"batch\":%d,\"packets\":%llu,\"nsPerPacket\":%.2f}\n",
+         op, size, B, (unsigned long long)total_packets, best);
+  fflush(stdout);
+}
+
+/* ---------------------------------------------------------------- wakeup ---------------------- */
+
+typedef struct {
+  ring_t g;
+  event_t ev;
+  int iters;
+  _Atomic int stop;
+  uint64_t *lat;
+  _Atomic int got;
+} wk_ctx;
+
+static void sleep_gap(unsigned *seed) {
+  long us = 200 + (long)(rand_r(seed) % 500);
+  struct timespec ts = { 0, us * 1000 };
+  nanosleep(&ts, NULL);
+}
+
+static void *wk_send_driver(void *arg) {
+  wk_ctx *x = arg;
+  send_producer p = { x->g, 0, &x->ev };
+  unsigned seed = 12345;
+  for (int i = 0; i < x->iters && !atomic_load(&x->stop); i++) {
+    sleep_gap(&seed);
+    int64_t off = sp_reserve(&p, 64);
+    uint64_t t0 = now_ns();
+    memcpy(p.g.r->data + off, &t0, 8);
+    sp_commit(&p, (uint32_t)off, 64);
+    sp_publish(&p);
+  }
+  return NULL;
+}
+
+static void *wk_recv_driver(void *arg) {
+  wk_ctx *x = arg;
+  recv_consumer c = { x->g, 0, 0, 0, 0 };
+  int n = 0;
+  while (n < x->iters && !atomic_load(&x->stop)) {
+    int64_t off = rc_next(&c);
+    if (off == R_EMPTY) { rc_idle(&c, &x->ev, &x->stop); continue; }
+    uint64_t t1 = now_ns(), t0;
+    memcpy(&t0, c.g.r->data + off + 8, 8);
+    x->lat[n++] = t1 - t0;
+    rc_release(&c);
+    atomic_store(&x->got, n);
+  }
+  return NULL;
+}
+
+static void mode_wakeup(const char *dir, int iters, uint32_t cap) {
+  wk_ctx x;
+  memset(&x, 0, sizeof x);
+  ring_init(&x.g, cap);
+  x.iters = iters;
+  x.lat = calloc((size_t)iters, sizeof(uint64_t));
+  int send = strcmp(dir, "send") == 0;
+  pthread_t th;
+  pthread_create(&th, NULL, send ? wk_send_driver : wk_recv_driver, &x);
+  int n = 0;
+  if (send) {
+    send_reader s = { x.g, 0, 0, 0, 0 };
+    uint64_t deadline = now_ns() + (uint64_t)iters * 5000000ull + 2000000000ull;
+    while (n < iters && now_ns() < deadline) {
+      int64_t off = sr_receive(&s);
+      if (off == R_EMPTY) { event_wait(&x.ev, 100000000ull); continue; }
+      uint64_t t1 = now_ns(), t0;
+      memcpy(&t0, s.g.r->data + off, 8);
+      x.lat[n++] = t1 - t0;
+      sr_release(&s, (uint32_t)off);
+    }
+  } else {
+    recv_writer w = { x.g, 0, 0, 0 };
+    unsigned seed = 12345;
+    uint8_t pkt[64];
+    memcpy(pkt, SRC, 64);
+    for (int i = 0; i < iters; i++) {
+      sleep_gap(&seed);
+      int64_t off = rw_allocate(&w, 64);
+      uint64_t t0 = now_ns();
+      memcpy(pkt + 8, &t0, 8);
+      memcpy(w.g.r->data + off, pkt, 64);
+      if (rw_commit(&w, (uint32_t)off)) event_set(&x.ev);
+    }
+    uint64_t deadline = now_ns() + 2000000000ull;
+    while (atomic_load(&x.got) < iters && now_ns() < deadline) usleep(1000);
+    n = atomic_load(&x.got);
+  }
+  atomic_store(&x.stop, 1);
+  event_set(&x.ev);
+  pthread_join(th, NULL);
+  qsort(x.lat, (size_t)n, sizeof(uint64_t), cmp_u64);
+#define PCT(q) (n ? x.lat[(size_t)((double)(n - 1) * (q))] : 0)
+  printf("{\"impl\":\"c\",\"row\":\"wakeup\",\"dir\":\"%s\",\"samples\":%d,\"p50Ns\":%llu,\"p90Ns\":%llu,\"p99Ns\":%llu,\"maxNs\":%llu}\n",
+         dir, n, (unsigned long long)PCT(0.5), (unsigned long long)PCT(0.9), (unsigned long long)PCT(0.99),
+         (unsigned long long)(n ? x.lat[n - 1] : 0));
+  fflush(stdout);
+  free(x.lat);
+}
+
+/* ---------------------------------------------------------------- main ------------------------ */
+
+static void usage(void) {
+  fprintf(stderr,
+          "usage: ring_bench throughput <send|recv> <size> <batch> <seconds> [capacity]\n"
+          "       ring_bench usercost <rx|rxcopy|tx> <size> <seconds> [capacity]\n"
+          "       ring_bench wakeup <send|recv> <iterations> [capacity]\n");
+  exit(1);
+}
+
+static uint32_t parse_cap(const char *s) {
+  unsigned long v = s ? strtoul(s, NULL, 0) : 0x400000ul;
+  if (v < 0x20000ul || v > 0x4000000ul || (v & (v - 1))) { fprintf(stderr, "bad capacity\n"); exit(1); }
+  return (uint32_t)v;
+}
+
+int main(int argc, char **argv) {
+  init_src();
+  if (argc < 2) usage();
+  if (!strcmp(argv[1], "throughput") && argc >= 6) {
+    uint32_t size = (uint32_t)atoi(argv[3]), batch = (uint32_t)atoi(argv[4]);
+    if (size < 20 || size > MAX_IP || batch < 1 || batch > 256) usage();
+    mode_throughput(argv[2], size, batch, atof(argv[5]), parse_cap(argc > 6 ? argv[6] : NULL));
+  } else if (!strcmp(argv[1], "usercost") && argc >= 5) {
+    uint32_t size = (uint32_t)atoi(argv[3]);
+    if (size < 20 || size > MAX_IP) usage();
+    mode_usercost(argv[2], size, atof(argv[4]), parse_cap(argc > 5 ? argv[5] : NULL));
+  } else if (!strcmp(argv[1], "wakeup") && argc >= 4) {
+    mode_wakeup(argv[2], atoi(argv[3]), parse_cap(argc > 4 ? argv[4] : NULL));
+  } else {
+    usage();
+  }
+  return 0;
+}

@@ -1,0 +1,522 @@
+#!/usr/bin/env node
+// wintun-ts benchmarks side by side with a native C baseline. See bench/README.md.
+//
+//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5] [--out bench/results/latest.json]
+//
+// Compiles bench/native/*.c with the machine's gcc (-O2 -pthread) into bench/native/build/ on
+// every run, runs every measurement in its own child process (C and wintun-ts alternating, cell by
+// cell, so drift on a shared machine hits both alike), prints the tables with the wintun-ts / C
+// ratios and a PASS/MISS column per target, and writes the JSON. Targets are reported, never
+// asserted: the exit code is 0 unless the harness itself fails.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync, accessSync, constants as fsc } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const nativeDir = join(here, 'native');
+const buildDir = join(nativeDir, 'build');
+const jsDir = join(here, 'js');
+
+// ------------------------------------------------------------------------------- options ------
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const rowsArg = valueOf('--rows');
+const rows = new Set((rowsArg ?? '1,2,3,4,5').split(',').map((s) => Number(s.trim())));
+const outPath = valueOf('--out') ?? join(here, 'results', 'latest.json');
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5] [--out FILE]');
+  process.exit(0);
+}
+function valueOf(flag) {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+const P = quick
+  ? { tpSeconds: 0.25, ucSeconds: 0.25, wkIters: 400, tunSizes: [64, 1500], tunSeconds: 0.6, tunPaced: false, allocPackets: 250_000 }
+  : { tpSeconds: 1.0, ucSeconds: 0.75, wkIters: 2000, tunSizes: [64, 512, 1500], tunSeconds: 1.5, tunPaced: true, allocPackets: 1_000_000 };
+const SIZES = [64, 512, 1500];
+const BATCHES = [1, 32];
+const CAPACITY = 0x400000;
+
+const results = {
+  meta: {
+    date: new Date().toISOString(),
+    quick,
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    loadavg: os.loadavg(),
+    kernel: os.release(),
+    capacity: CAPACITY,
+  },
+  skipped: {},
+  rows: {},
+  targets: [],
+};
+const started = performance.now();
+
+// ------------------------------------------------------------------------------- helpers ------
+function log(s = '') {
+  process.stdout.write(`${s}\n`);
+}
+function note(s) {
+  process.stderr.write(`  .. ${s}\n`);
+}
+
+function parseLines(text) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(t));
+    } catch {
+      // not a result line
+    }
+  }
+  return out;
+}
+
+/** Runs a command, returns its JSON lines (or throws with stderr). Bounded by `timeoutMs`. */
+function runJson(cmd, args, timeoutMs, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL', cwd: root, ...opts });
+  if (r.error) throw new Error(`${cmd} ${args.join(' ')}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`);
+  return parseLines(r.stdout);
+}
+
+function one(lines, what) {
+  const skipped = lines.find((l) => l.skipped);
+  if (skipped) return { skipped: skipped.skipped };
+  const failed = lines.find((l) => l.error);
+  if (failed) {
+    note(`${what}: ${failed.error}`);
+    return failed;
+  }
+  const first = lines[0];
+  if (!first) throw new Error(`${what}: no result line`);
+  return first;
+}
+
+const fmt = {
+  int: (x) => (x === undefined || x === null || Number.isNaN(x) ? '-' : Math.round(x).toLocaleString('en-US')),
+  f: (x, d = 2) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(d)),
+  us: (ns) => (ns === undefined || ns === null ? '-' : (ns / 1000).toFixed(1)),
+  ratio: (x) => (x === undefined || x === null || !Number.isFinite(x) ? '-' : `${x.toFixed(2)}x`),
+};
+
+function table(headers, body) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i] ?? '').length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c ?? '').padEnd(widths[i]) : String(c ?? '').padStart(widths[i]))).join('  ');
+  log(line(headers));
+  log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of body) log(line(r));
+}
+
+function target(row, name, measured, goal, pass) {
+  const t = { row, name, measured, goal, result: pass === null ? 'n/a' : pass ? 'PASS' : 'MISS' };
+  results.targets.push(t);
+  return t.result;
+}
+
+// ------------------------------------------------------------------------------- build --------
+function build() {
+  mkdirSync(buildDir, { recursive: true });
+  const built = {};
+  for (const file of readdirSync(nativeDir).filter((f) => f.endsWith('.c'))) {
+    const name = file.slice(0, -2);
+    const out = join(buildDir, name);
+    try {
+      execFileSync('gcc', ['-O2', '-pthread', '-Wall', '-o', out, join(nativeDir, file)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      built[name] = out;
+    } catch (e) {
+      note(`gcc failed for ${file}: ${String(e.stderr ?? e.message).trim().split('\n')[0]}`);
+    }
+  }
+  return built;
+}
+
+log(`wintun-ts bench${quick ? ' (--quick)' : ''}: node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+let gccVersion = 'none';
+try {
+  gccVersion = execFileSync('gcc', ['-dumpfullversion'], { encoding: 'utf8' }).trim();
+} catch {
+  // no gcc
+}
+results.meta.gcc = gccVersion;
+const bin = gccVersion === 'none' ? {} : build();
+const cReason = gccVersion === 'none' ? 'gcc not found' : bin.ring_bench ? null : 'ring_bench.c did not compile';
+
+// Is the JS side available? (ring built with the client and driver roles)
+const probe = spawnSync(process.execPath, ['--input-type=module', '-e', `
+  import { loadRing, loadEvents } from ${JSON.stringify(new URL('./js/common.mjs', import.meta.url).href)};
+  const r = await loadRing(); const e = await loadEvents();
+  console.log(JSON.stringify({ reason: r.reason ?? null, events: e.source }));`], { encoding: 'utf8', cwd: root, timeout: 30000 });
+let jsReason = null;
+let eventsSource = null;
+try {
+  const p = JSON.parse(probe.stdout.trim().split('\n').pop());
+  jsReason = p.reason;
+  eventsSource = p.events;
+} catch {
+  jsReason = `could not probe the JS packages: ${(probe.stderr || '').trim().split('\n')[0]}`;
+}
+results.meta.jsEvents = eventsSource;
+if (cReason) {
+  note(`C baseline unavailable: ${cReason}`);
+  results.skipped.c = cReason;
+}
+if (jsReason) {
+  log(`NOTE: wintun-ts rows skipped: ${jsReason}`);
+  results.skipped.js = jsReason;
+} else {
+  log(`wintun-ts events: ${eventsSource}`);
+}
+
+const nodeArgs = (script, args) => [join(jsDir, script), ...args.map(String)];
+function measureC(args, timeoutMs) {
+  if (cReason) return { skipped: cReason };
+  try {
+    return one(runJson(bin.ring_bench, args.map(String), timeoutMs), args.join(' '));
+  } catch (e) {
+    note(e.message);
+    return { error: e.message };
+  }
+}
+function measureJs(args, timeoutMs) {
+  if (jsReason) return { skipped: jsReason };
+  try {
+    return one(runJson(process.execPath, nodeArgs('ring-bench.mjs', args), timeoutMs), `js ${args.join(' ')}`);
+  } catch (e) {
+    note(e.message);
+    return { error: e.message };
+  }
+}
+const ratioOf = (js, c, key) => (typeof js?.[key] === 'number' && typeof c?.[key] === 'number' && c[key] > 0 ? js[key] / c[key] : null);
+
+// ------------------------------------------------------------------------------- row 1 --------
+if (rows.has(1)) {
+  log('\n[1] Session/ring throughput, two threads (driver role in a worker / pthread), 4 MiB rings');
+  log('    send = driver -> user (Send ring), recv = user -> driver (Receive ring); ring = @wintun-ts/ring, sess = Session drain/sendWith');
+  const out = [];
+  const body = [];
+  let sessSkip = null;
+  for (const dir of ['send', 'recv']) {
+    for (const size of SIZES) {
+      for (const batch of BATCHES) {
+        const t = Math.ceil((P.tpSeconds + 5) * 1000) + 10000;
+        const c = measureC(['throughput', dir, size, batch, P.tpSeconds, CAPACITY], t);
+        const js = measureJs(['throughput', dir, size, batch, P.tpSeconds], t + 5000);
+        const sess = measureJs(['throughput-session', dir, size, batch, P.tpSeconds], t + 5000);
+        if (sess.skipped) sessSkip = sess.skipped;
+        const ratio = ratioOf(js, c, 'pps');
+        const sratio = ratioOf(sess, c, 'pps');
+        let res = '-';
+        let sres = '-';
+        if (size === 64 || size === 1500) {
+          res = target(1, `throughput (ring) ${dir} ${size}B batch ${batch} >= 50% of C`, ratio, 0.5, ratio === null ? null : ratio >= 0.5);
+          sres = target(1, `throughput (session) ${dir} ${size}B batch ${batch} >= 50% of C`, sratio, 0.5, sratio === null ? null : sratio >= 0.5);
+        }
+        out.push({ dir, size, batch, c, js, session: sess, ratio, sessionRatio: sratio });
+        body.push([`${dir} ${size}B x${batch}`, fmt.int(js.pps), fmt.f(js.gbps), fmt.int(sess.pps), fmt.int(c.pps), fmt.f(c.gbps), fmt.ratio(ratio), res, fmt.ratio(sratio), sres]);
+      }
+    }
+  }
+  results.rows.throughput = out;
+  table(['cell', 'ring pkt/s', 'ring Gbit/s', 'sess pkt/s', 'C pkt/s', 'C Gbit/s', 'ring/C', '>=50%', 'sess/C', '>=50%'], body);
+  if (sessSkip) log(`    session columns skipped: ${sessSkip}`);
+}
+
+// ------------------------------------------------------------------------------- row 2 --------
+if (rows.has(2)) {
+  log('\n[2] User-side cost per packet, one thread, roles alternating in batches of 32 (user calls timed; best of 5)');
+  const ops = { rx: 'receive+release', rxcopy: 'receive+copy+release', tx: 'allocate+fill+send' };
+  const out = [];
+  const body = [];
+  let sessSkip = null;
+  for (const op of Object.keys(ops)) {
+    for (const size of SIZES) {
+      const t = Math.ceil((P.ucSeconds + 5) * 1000) + 10000;
+      const c = measureC(['usercost', op, size, P.ucSeconds, CAPACITY], t);
+      const js = measureJs(['usercost', op, size, P.ucSeconds], t + 5000);
+      const sess = measureJs(['usercost-session', op, size, P.ucSeconds], t + 5000);
+      if (sess.skipped) sessSkip = sess.skipped;
+      const ratio = ratioOf(js, c, 'nsPerPacket');
+      const sratio = ratioOf(sess, c, 'nsPerPacket');
+      const res = target(2, `user cost (ring) ${ops[op]} ${size}B <= 2x C`, ratio, 2, ratio === null ? null : ratio <= 2);
+      const sres = target(2, `user cost (session) ${ops[op]} ${size}B <= 2x C`, sratio, 2, sratio === null ? null : sratio <= 2);
+      out.push({ op, size, c, js, session: sess, ratio, sessionRatio: sratio });
+      body.push([`${ops[op]} ${size}B`, fmt.f(js.nsPerPacket), fmt.f(sess.nsPerPacket), fmt.f(c.nsPerPacket), fmt.ratio(ratio), res, fmt.ratio(sratio), sres]);
+    }
+  }
+  results.rows.usercost = out;
+  table(['operation', 'ring ns', 'sess ns', 'C ns', 'ring/C', '<=2x', 'sess/C', '<=2x'], body);
+  if (sessSkip) log(`    session columns skipped: ${sessSkip}`);
+}
+
+// ------------------------------------------------------------------------------- row 3 --------
+if (rows.has(3)) {
+  log('\n[3] Wake-up latency, idle consumer, one packet every 200-700 us (us)');
+  log('    send: driver (worker/pthread) -> user waiting on the read event (ts: main thread, event.wait; sess: Session.receiveInto)');
+  log('    recv: user -> driver waiting after 100 us spin + Alertable handshake (ts: worker, waitSync)');
+  const out = [];
+  const body = [];
+  const t = P.wkIters * 6 + 15000;
+  const cells = [
+    ['send (ring+event)', 'send', ['wakeup', 'send', P.wkIters]],
+    ['send (session)', 'send', ['wakeup-session', P.wkIters]],
+    ['recv (ring+event)', 'recv', ['wakeup', 'recv', P.wkIters]],
+  ];
+  const cByDir = {};
+  for (const [label, dir, jsArgs] of cells) {
+    cByDir[dir] ??= measureC(['wakeup', dir, P.wkIters, CAPACITY], t);
+    const c = cByDir[dir];
+    const js = measureJs(jsArgs, t + 5000);
+    if (js.skipped && label.includes('session')) {
+      body.push([label, '-', '-', fmt.us(c.p50Ns), fmt.us(c.p99Ns), '-', '-', 'n/a']);
+      out.push({ label, dir, c, js });
+      continue;
+    }
+    const ratio = ratioOf(js, c, 'p99Ns');
+    const res = target(3, `wake-up ${label} p99 within 2x of C`, ratio, 2, ratio === null ? null : ratio <= 2);
+    out.push({ label, dir, c, js, ratioP99: ratio, ratioP50: ratioOf(js, c, 'p50Ns') });
+    body.push([label, fmt.us(js.p50Ns), fmt.us(js.p99Ns), fmt.us(c.p50Ns), fmt.us(c.p99Ns), fmt.ratio(ratioOf(js, c, 'p50Ns')), fmt.ratio(ratio), res]);
+  }
+  results.rows.wakeup = out;
+  table(['cell', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', 'p99 ts/C', 'p99<=2x'], body);
+}
+
+// ------------------------------------------------------------------------------- row 4 --------
+const cleanups = new Set();
+function cleanupAll() {
+  for (const f of [...cleanups]) {
+    try {
+      f();
+    } catch {
+      // best effort
+    }
+    cleanups.delete(f);
+  }
+}
+process.on('exit', cleanupAll);
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    cleanupAll();
+    process.exit(130);
+  });
+}
+
+function ip(args, { ns, quiet = false } = {}) {
+  const full = ns ? ['-n', ns, ...args] : args;
+  const r = spawnSync('ip', full, { encoding: 'utf8', timeout: 10000 });
+  if (r.status !== 0 && !quiet) throw new Error(`ip ${full.join(' ')}: ${(r.stderr || '').trim()}`);
+  return r.status === 0;
+}
+
+function waitForLine(child, predicate, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const lines = [];
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for the reflector (${buf.trim().slice(0, 200)})`)), timeoutMs);
+    const onData = (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        for (const j of parseLines(line)) {
+          lines.push(j);
+          if (predicate(j)) {
+            clearTimeout(timer);
+            child.stdout.off('data', onData);
+            resolve({ line: j, rest: () => buf });
+            return;
+          }
+        }
+      }
+    };
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`reflector exited (${code}) before it was ready`));
+    });
+  });
+}
+
+/** One reflector (C or wintun-ts) in a fresh namespace; the blaster runs inside it per size. */
+async function tunRun(impl, command, args) {
+  const tag = `${process.pid % 100000}${impl === 'c' ? 'c' : 't'}`;
+  const ns = `wtbench${tag}`;
+  const dev = `wtb${tag}`;
+  const local = '10.201.0.1';
+  const peer = '10.201.0.2';
+  const seconds = P.tunSizes.length * (P.tunSeconds * (P.tunPaced ? 2 : 1) + 1.5) + 10;
+  let child = null;
+  const cleanup = () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    ip(['netns', 'del', ns], { quiet: true });
+    ip(['link', 'del', dev], { quiet: true });
+  };
+  cleanups.add(cleanup);
+  const runs = [];
+  let reflector = null;
+  try {
+    ip(['netns', 'del', ns], { quiet: true });
+    ip(['netns', 'add', ns]);
+    child = spawn(command, [...args, '--name', dev, '--seconds', String(Math.ceil(seconds))], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const ready = await waitForLine(child, (j) => j.ready === true || j.skipped, 15000).catch((e) => {
+      throw new Error(`${e.message}${stderr ? `: ${stderr.trim().split('\n').slice(-2).join(' | ')}` : ''}`);
+    });
+    if (ready.line.skipped) return { skipped: ready.line.skipped };
+    let tail = ready.rest();
+    child.stdout.on('data', (d) => (tail += d));
+    // Move the device into the namespace before it gets an address; the reflector's fd keeps working.
+    ip(['link', 'set', dev, 'netns', ns]);
+    spawnSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', `net.ipv6.conf.${dev}.disable_ipv6=1`], { timeout: 10000 });
+    ip(['link', 'set', 'lo', 'up'], { ns });
+    ip(['link', 'set', dev, 'txqueuelen', '4096', 'mtu', '1500', 'up'], { ns });
+    ip(['addr', 'add', `${local}/24`, 'dev', dev], { ns });
+    for (const size of P.tunSizes) {
+      const blast = (rate) =>
+        one(
+          runJson('ip', ['netns', 'exec', ns, bin.udp_blaster, '--src', local, '--dst', peer, '--size', size, '--rate', rate, '--seconds', P.tunSeconds, '--count', Math.ceil(rate * P.tunSeconds) + 64, '--drain-ms', 300].map(String), (P.tunSeconds + 10) * 1000),
+          'udp_blaster',
+        );
+      const saturated = blast(1_000_000);
+      const paced = P.tunPaced ? blast(100_000) : null;
+      runs.push({ size, saturated, paced });
+    }
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+    reflector = parseLines(tail).find((j) => j.row) ?? null;
+    return { runs, reflector };
+  } finally {
+    cleanup();
+    cleanups.delete(cleanup);
+  }
+}
+
+function tunPrereq() {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root (needs CAP_NET_ADMIN for TUN and network namespaces)';
+  try {
+    accessSync('/dev/net/tun', fsc.R_OK | fsc.W_OK);
+  } catch {
+    return '/dev/net/tun is missing or not accessible';
+  }
+  if (spawnSync('ip', ['-V'], { encoding: 'utf8' }).status !== 0) return 'iproute2 (ip) not installed';
+  if (!bin.tun_reflector || !bin.udp_blaster) return 'tun_reflector.c / udp_blaster.c did not compile';
+  return null;
+}
+
+/** Whether the wintun-ts TUN reflector can run: the adapter package needs its Linux backend. */
+function jsTunReason() {
+  if (jsReason) return jsReason;
+  const r = spawnSync(process.execPath, [join(jsDir, 'tun-reflect.mjs'), '--probe'], { encoding: 'utf8', cwd: root, timeout: 30000 });
+  const j = parseLines(r.stdout)[0];
+  if (!j) return `tun-reflect.mjs probe failed: ${(r.stderr || '').trim().split('\n').slice(-1)[0]}`;
+  return j.skipped ?? null;
+}
+
+if (rows.has(4)) {
+  log('\n[4] Linux TUN end to end: netns UDP sender -> TUN -> reflector (swap src/dst) -> back (reply pkt/s)');
+  const pre = tunPrereq();
+  if (pre) {
+    log(`    SKIPPED: ${pre}`);
+    results.skipped.tun = pre;
+  } else {
+    const out = { c: null, js: null };
+    try {
+      out.c = await tunRun('c', bin.tun_reflector, []);
+    } catch (e) {
+      note(`C TUN run failed: ${e.message}`);
+      out.c = { error: e.message };
+    }
+    const jr = jsTunReason();
+    if (jr) {
+      log(`    wintun-ts side SKIPPED: ${jr}`);
+      out.js = { skipped: jr };
+      results.skipped.tunJs = jr;
+    } else {
+      try {
+        out.js = await tunRun('js', process.execPath, [join(jsDir, 'tun-reflect.mjs')]);
+      } catch (e) {
+        note(`wintun-ts TUN run failed: ${e.message}`);
+        out.js = { error: e.message };
+      }
+    }
+    results.rows.tun = out;
+    const body = [];
+    for (const size of P.tunSizes) {
+      const c = out.c?.runs?.find((r) => r.size === size);
+      const js = out.js?.runs?.find((r) => r.size === size);
+      const ratio = c && js ? js.saturated.replyPps / c.saturated.replyPps : null;
+      const res = target(4, `TUN end to end ${size}B >= 90% of the C reflector`, ratio, 0.9, ratio === null ? null : ratio >= 0.9);
+      body.push([
+        `${size}B`,
+        fmt.int(js?.saturated.replyPps), js?.paced ? fmt.f(js.paced.lossPct, 2) : '-',
+        fmt.int(c?.saturated.replyPps), fmt.int(c?.saturated.sentPps), c?.paced ? fmt.f(c.paced.lossPct, 2) : '-',
+        fmt.ratio(ratio), res,
+      ]);
+    }
+    table(['size', 'ts reply/s', 'ts loss%@100k', 'C reply/s', 'offered/s', 'C loss%@100k', 'ts/C', '>=90%'], body);
+    log('    reply/s: replies per second with the sender at its maximum (paced to 1 Mpps, usually CPU-bound below that)');
+  }
+}
+
+// ------------------------------------------------------------------------------- row 5 --------
+if (rows.has(5)) {
+  log(`\n[5] Steady-state allocation, ${P.allocPackets.toLocaleString('en-US')} packets per path, 64 B, both roles on one thread`);
+  if (jsReason) {
+    log(`    SKIPPED: ${jsReason}`);
+    results.skipped.alloc = jsReason;
+  } else {
+    let lines = [];
+    try {
+      lines = runJson(process.execPath, ['--expose-gc', join(jsDir, 'alloc.mjs'), P.allocPackets, 64], 120000);
+    } catch (e) {
+      note(e.message);
+    }
+    const skipped = lines.find((l) => l.skipped);
+    if (skipped) {
+      log(`    SKIPPED: ${skipped.skipped}`);
+      results.skipped.alloc = skipped.skipped;
+    }
+    const data = lines.filter((l) => l.row === 'alloc');
+    results.rows.alloc = data;
+    const names = {
+      rx: 'ring receive+release (zero-copy)',
+      rxcopy: 'ring receive+copy(subarray)+release',
+      tx: 'ring allocate+fill+send (zero-copy)',
+      'session-rx': 'Session.drain (zero-copy)',
+      'session-tx': 'Session.sendWith (zero-copy)',
+    };
+    const body = data.map((d) => {
+      const zeroCopy = d.path !== 'rxcopy';
+      const res = zeroCopy ? target(5, `no per-packet allocation: ${names[d.path]}`, d.bytesPerPacket, '< 1 B/packet', d.bytesPerPacket < 1) : 'info';
+      return [names[d.path] ?? d.path, fmt.f(d.bytesPerPacket), fmt.int(d.bytesPerMillion), fmt.f(d.gcCount, 1), fmt.f(d.gcPauseMsPerMillion, 3), res];
+    });
+    if (body.length) table(['path', 'B/pkt', 'B per 1M pkt', 'GCs/1M', 'GC ms/1M', 'zero-alloc'], body);
+  }
+}
+
+// ------------------------------------------------------------------------------- summary ------
+const counted = results.targets.filter((t) => t.result !== 'n/a');
+const pass = counted.filter((t) => t.result === 'PASS').length;
+log(`\nTargets (reported, not asserted): ${pass}/${counted.length} PASS${results.targets.length > counted.length ? `, ${results.targets.length - counted.length} not measurable` : ''}`);
+for (const t of results.targets.filter((x) => x.result === 'MISS')) log(`  MISS  [${t.row}] ${t.name}: ${typeof t.measured === 'number' ? t.measured.toFixed(2) : t.measured}`);
+results.meta.seconds = Math.round((performance.now() - started) / 100) / 10;
+mkdirSync(dirname(outPath), { recursive: true });
+writeFileSync(outPath, `${JSON.stringify(results, null, 2)}\n`);
+log(`\nwrote ${relative(process.cwd(), outPath) || outPath} in ${results.meta.seconds} s`);

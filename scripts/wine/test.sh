@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runs every test-wine/*.test.mjs under Windows node in Wine (node:test, TAP reporter), one Wine
+# process per file, against the BUILT packages (packages/*/dist). Output goes to
+# .wine/out/wine-tests.log, is printed, and the last line is exactly:
+#   wine: N passed, M failed, K skipped
+# Exit status: 0 when nothing failed (also when Wine is unavailable: the whole suite is skipped with
+# a printed reason), 1 otherwise.
+#
+# Environment: WINE_SKIP_SETUP=1 skips scripts/wine/setup.sh; WINE_TEST_FILTER=<substring> runs only
+# matching files.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=env.sh
+source "$ROOT/scripts/wine/env.sh"
+OUT_DIR="$WINE_ROOT/out"
+LOG="$OUT_DIR/wine-tests.log"
+mkdir -p "$OUT_DIR"
+start=$(date +%s)
+
+if [ -z "${WINE_SKIP_SETUP:-}" ]; then
+  bash "$ROOT/scripts/wine/setup.sh"
+  rc=$?
+  if [ "$rc" = 3 ]; then
+    reason="$(cat "$WINE_ROOT/unavailable" 2>/dev/null || echo unknown)"
+    echo "wine: suite skipped: $reason" | tee "$LOG"
+    echo "wine: 0 passed, 0 failed, 1 skipped"
+    exit 0
+  elif [ "$rc" != 0 ]; then
+    echo "wine: setup failed (exit $rc)" | tee "$LOG"
+    echo "wine: 0 passed, 1 failed, 0 skipped"
+    exit 1
+  fi
+fi
+
+if [ ! -f "$ROOT/packages/abi/dist/index.js" ]; then
+  echo "wine: packages/abi/dist is missing: build first (npx turbo run build, or npx tsup in packages/abi)" | tee "$LOG"
+  echo "wine: 0 passed, 1 failed, 0 skipped"
+  exit 1
+fi
+
+: >"$LOG"
+passed=0
+failed=0
+skipped=0
+for file in "$ROOT"/test-wine/*.test.mjs; do
+  name="$(basename "$file")"
+  if [ -n "${WINE_TEST_FILTER:-}" ] && [[ "$name" != *"$WINE_TEST_FILTER"* ]]; then continue; fi
+  t0=$(date +%s%N)
+  RUN_QUIET=1 RUN_OUT_DIR="$OUT_DIR" RUN_NODE_ARGS="--test-reporter=tap" bash "$ROOT/scripts/wine/run.sh" "$file" >/dev/null 2>&1
+  rc=$?
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  stdout_file="$OUT_DIR/${name%.mjs}.stdout"
+  stderr_file="$OUT_DIR/${name%.mjs}.stderr"
+  p=$(grep -E '^# pass [0-9]+' "$stdout_file" 2>/dev/null | tail -n 1 | awk '{print $3}')
+  f=$(grep -E '^# fail [0-9]+' "$stdout_file" 2>/dev/null | tail -n 1 | awk '{print $3}')
+  s=$(grep -E '^# skipped [0-9]+' "$stdout_file" 2>/dev/null | tail -n 1 | awk '{print $3}')
+  {
+    echo "=== $name (exit $rc, ${ms} ms)"
+    cat "$stdout_file" 2>/dev/null
+    if [ -s "$stderr_file" ]; then
+      echo "--- stderr"
+      cat "$stderr_file"
+    fi
+  } >>"$LOG"
+  if [ -z "$p" ] || [ -z "$f" ]; then
+    echo "!!! $name produced no test summary (exit $rc): counted as 1 failure" >>"$LOG"
+    failed=$((failed + 1))
+    continue
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  skipped=$((skipped + ${s:-0}))
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+    echo "!!! $name exited $rc with no failing test: counted as 1 failure" >>"$LOG"
+    failed=$((failed + 1))
+  fi
+done
+
+echo "wine: total $(($(date +%s) - start)) s" >>"$LOG"
+cat "$LOG"
+echo "wine: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
