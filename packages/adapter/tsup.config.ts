@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The worker I/O module is its own entry: driver workers import it by URL (dist/workers/tun-io.js).
+  entry: ['src/index.ts', 'src/testing.ts', 'src/workers/tun-io.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -1,0 +1,183 @@
+/**
+ * {@link PacketQueue}: a single-producer single-consumer packet queue over a SharedArrayBuffer, used
+ * by the in-memory test driver to move packets between the main thread and the driver workers.
+ *
+ * @module
+ */
+import { WintunError } from '@wintun-ts/ring';
+import { waitAsync } from '../events/wait-async.js';
+
+const HEAD = 0;
+const TAIL = 1;
+const CLOSED = 2;
+const WRITE_SEQ = 3;
+const READ_SEQ = 4;
+const HEADER_BYTES = 32;
+const WRAP = 0xffffffff;
+
+/** The structured-clonable form of a {@link PacketQueue}, to reopen it in another thread. */
+export interface PacketQueueDescriptor {
+  /** Header (32 bytes) followed by the data area. */
+  readonly buffer: SharedArrayBuffer;
+}
+
+/**
+ * SPSC packet queue: records are `u32 length` + payload, 4-aligned, never split (a wrap marker
+ * sends the reader back to offset 0). Exactly one thread pushes and one thread pops.
+ * Every wait is bounded. Close wakes both sides.
+ */
+export class PacketQueue {
+  /** The shared memory (header + data). */
+  readonly buffer: SharedArrayBuffer;
+  /** Bytes in the data area. */
+  readonly capacity: number;
+  readonly #h: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+
+  /**
+   * @param capacityOrDescriptor - data bytes for a new queue (multiple of 4, >= 0x20000), or the
+   *   descriptor of an existing queue to open another view of it.
+   */
+  constructor(capacityOrDescriptor: number | PacketQueueDescriptor) {
+    if (typeof capacityOrDescriptor === 'number') {
+      const capacity = capacityOrDescriptor;
+      if (!Number.isInteger(capacity) || capacity % 4 !== 0 || capacity < 0x20000) {
+        throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `Queue capacity must be a multiple of 4 and >= 0x20000, got ${capacity}.`);
+      }
+      this.buffer = new SharedArrayBuffer(HEADER_BYTES + capacity);
+    } else {
+      this.buffer = capacityOrDescriptor.buffer;
+    }
+    this.capacity = this.buffer.byteLength - HEADER_BYTES;
+    this.#h = new Int32Array(this.buffer, 0, HEADER_BYTES / 4);
+    this.#bytes = new Uint8Array(this.buffer, HEADER_BYTES);
+    this.#view = new DataView(this.buffer, HEADER_BYTES);
+  }
+
+  /** The descriptor to open this queue in another thread. */
+  describe(): PacketQueueDescriptor {
+    return { buffer: this.buffer };
+  }
+
+  /** True after {@link PacketQueue.close}. */
+  get closed(): boolean {
+    return Atomics.load(this.#h, CLOSED) === 1;
+  }
+
+  /** True when no record is waiting. */
+  get empty(): boolean {
+    return Atomics.load(this.#h, HEAD) === Atomics.load(this.#h, TAIL);
+  }
+
+  /** Closes the queue and wakes both sides. Idempotent. Records already queued stay readable. */
+  close(): void {
+    Atomics.store(this.#h, CLOSED, 1);
+    Atomics.add(this.#h, WRITE_SEQ, 1);
+    Atomics.add(this.#h, READ_SEQ, 1);
+    Atomics.notify(this.#h, WRITE_SEQ);
+    Atomics.notify(this.#h, READ_SEQ);
+  }
+
+  /** Wakes a consumer blocked in a wait without adding a record (it re-checks its own flags). */
+  wake(): void {
+    Atomics.add(this.#h, WRITE_SEQ, 1);
+    Atomics.notify(this.#h, WRITE_SEQ);
+  }
+
+  /**
+   * Appends one packet (producer thread only).
+   *
+   * @returns false when the queue is full or closed (nothing written).
+   */
+  push(source: Uint8Array, offset = 0, length = source.byteLength - offset): boolean {
+    if (this.closed) return false;
+    const cap = this.capacity;
+    const head = Atomics.load(this.#h, HEAD);
+    const tail = Atomics.load(this.#h, TAIL);
+    const record = (4 + length + 3) & ~3;
+    const free = (head - tail - 4 + cap) % cap;
+    let at = tail;
+    if (tail + record > cap) {
+      if (cap - tail + record > free) return false;
+      this.#view.setUint32(tail, WRAP, true);
+      at = 0;
+    } else if (record > free) {
+      return false;
+    }
+    this.#view.setUint32(at, length, true);
+    this.#bytes.set(source.subarray(offset, offset + length), at + 4);
+    Atomics.store(this.#h, TAIL, (at + record) % cap);
+    Atomics.add(this.#h, WRITE_SEQ, 1);
+    Atomics.notify(this.#h, WRITE_SEQ);
+    return true;
+  }
+
+  /**
+   * Copies the next packet into `target` at `targetOffset` and removes it (consumer thread only).
+   *
+   * @returns its length; 0 when the queue is empty; -1 when it is empty and closed.
+   * @throws WintunError `ERR_WINTUN_PACKET_TOO_LARGE` when the packet exceeds `maxLength` (the
+   *   packet is dropped).
+   */
+  popInto(target: Uint8Array, targetOffset: number, maxLength: number): number {
+    const at = this.#front();
+    if (at < 0) return this.closed && this.empty ? -1 : 0;
+    const length = this.#view.getUint32(at, true);
+    if (length > maxLength) {
+      this.#advance(at, length);
+      throw new WintunError('ERR_WINTUN_PACKET_TOO_LARGE', `Queued packet of ${length} bytes exceeds ${maxLength}.`);
+    }
+    target.set(this.#bytes.subarray(at + 4, at + 4 + length), targetOffset);
+    this.#advance(at, length);
+    return length;
+  }
+
+  /** Removes the next packet and returns a copy; null when empty (consumer thread only). */
+  shift(): Uint8Array | null {
+    const at = this.#front();
+    if (at < 0) return null;
+    const length = this.#view.getUint32(at, true);
+    const copy = this.#bytes.slice(at + 4, at + 4 + length);
+    this.#advance(at, length);
+    return copy;
+  }
+
+  /** Blocks (worker threads) until a record may be there, the queue closes, or `timeoutMs` passes. */
+  waitReadableSync(timeoutMs: number): void {
+    const seq = Atomics.load(this.#h, WRITE_SEQ);
+    if (!this.empty || this.closed) return;
+    Atomics.wait(this.#h, WRITE_SEQ, seq, timeoutMs);
+  }
+
+  /** Waits on the event loop until a record may be there, the queue closes, or `timeoutMs` passes. */
+  async waitReadable(timeoutMs: number): Promise<void> {
+    const seq = Atomics.load(this.#h, WRITE_SEQ);
+    if (!this.empty || this.closed) return;
+    const result = waitAsync(this.#h, WRITE_SEQ, seq, timeoutMs);
+    if (result.async) await result.value;
+  }
+
+  /** Blocks (worker threads) until the consumer frees space, the queue closes, or `timeoutMs` passes. */
+  waitWritableSync(timeoutMs: number): void {
+    const seq = Atomics.load(this.#h, READ_SEQ);
+    if (this.closed) return;
+    Atomics.wait(this.#h, READ_SEQ, seq, timeoutMs);
+  }
+
+  #front(): number {
+    const head = Atomics.load(this.#h, HEAD);
+    if (head === Atomics.load(this.#h, TAIL)) return -1;
+    if (this.#view.getUint32(head, true) === WRAP) {
+      Atomics.store(this.#h, HEAD, 0);
+      return Atomics.load(this.#h, TAIL) === 0 ? -1 : 0;
+    }
+    return head;
+  }
+
+  #advance(at: number, length: number): void {
+    Atomics.store(this.#h, HEAD, (at + ((4 + length + 3) & ~3)) % this.capacity);
+    Atomics.add(this.#h, READ_SEQ, 1);
+    Atomics.notify(this.#h, READ_SEQ);
+  }
+}

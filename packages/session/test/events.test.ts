@@ -1,0 +1,102 @@
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { RateGate, SharedEvent, createSharedEvents, isWintunError, openEvent } from '@wintun-ts/session';
+
+describe('SharedEvent', () => {
+  it('is auto-reset and sticky: one set releases exactly one wait, even a later one', async () => {
+    const e = new SharedEvent();
+    expect(e.waitSync(0)).toBe(false);
+    e.set();
+    e.set(); // collapses
+    expect(await e.wait(10)).toBe(true);
+    expect(await e.wait(10)).toBe(false);
+    e.set();
+    expect(e.waitSync(0)).toBe(true);
+    expect(e.waitSync(0)).toBe(false);
+  });
+
+  it('wait() never blocks the event loop and is bounded', async () => {
+    const e = new SharedEvent();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const t = performance.now();
+    expect(await e.wait(30)).toBe(false);
+    clearInterval(timer);
+    expect(performance.now() - t).toBeGreaterThanOrEqual(25);
+    expect(ticks).toBeGreaterThan(3);
+  });
+
+  it('describe/openEvent gives another view of the same slot', async () => {
+    const [a, b] = createSharedEvents(2);
+    const a2 = openEvent(a!.describe());
+    a2.set();
+    expect(b!.waitSync(0)).toBe(false);
+    expect(a!.waitSync(0)).toBe(true);
+  });
+
+  it("openEvent('win32') reports an unsupported platform off Windows", () => {
+    if (process.platform === 'win32') return;
+    expect(() => openEvent({ kind: 'win32', handle: 1n })).toThrow(
+      expect.objectContaining({ code: 'ERR_WINTUN_UNSUPPORTED_PLATFORM' }),
+    );
+  });
+
+  it('rejects bad timeouts and non-shared buffers', () => {
+    expect(() => new SharedEvent(new ArrayBuffer(4) as unknown as SharedArrayBuffer)).toThrow();
+    expect(() => new SharedEvent().waitSync(-1)).toThrow();
+    let error: unknown;
+    try {
+      new SharedEvent().waitSync(Number.NaN);
+    } catch (e) {
+      error = e;
+    }
+    expect(isWintunError(error, 'ERR_WINTUN_INVALID_ARGUMENT')).toBe(true);
+  });
+
+  it('edge 36: with two threads blocked in waitSync, each set wakes exactly one of them', async () => {
+    const e = new SharedEvent();
+    const code = `
+      const { workerData, parentPort } = require('node:worker_threads');
+      const slot = new Int32Array(workerData.buffer);
+      let woke = 0;
+      const deadline = Date.now() + 3000;
+      while (woke < workerData.expect && Date.now() < deadline) {
+        if (Atomics.compareExchange(slot, workerData.index, 1, 0) === 1) { woke++; parentPort.postMessage('woke'); continue; }
+        Atomics.wait(slot, workerData.index, 0, 50);
+      }
+      parentPort.postMessage('done:' + woke);`;
+    // The workers use the same protocol as SharedEvent.waitSync (compareExchange 1 -> 0).
+    const spawnWaiter = (): Worker => new Worker(code, { eval: true, workerData: { ...e.describe(), expect: 2 } });
+    const workers = [spawnWaiter(), spawnWaiter()];
+    let woken = 0;
+    const done = workers.map(
+      (w) =>
+        new Promise<number>((resolve) => {
+          w.on('message', (m: string) => {
+            if (m === 'woke') woken++;
+            else resolve(Number(m.slice(5)));
+          });
+        }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 4; i++) {
+      e.set();
+      await expect.poll(() => woken, { timeout: 2000 }).toBe(i + 1);
+    }
+    const perWorker = await Promise.all(done);
+    expect(perWorker.reduce((a, b) => a + b, 0)).toBe(4);
+  });
+});
+
+describe('RateGate', () => {
+  it('spins only while the recent rate is above the threshold, never when idle', () => {
+    const g = new RateGate({ thresholdPps: 1000, windowMs: 100 });
+    expect(g.shouldSpin(0)).toBe(false);
+    for (let t = 0; t < 100; t++) g.record(2, t); // 2000 pps
+    expect(g.shouldSpin(100)).toBe(true);
+    expect(g.shouldSpin(150)).toBe(true);
+    expect(g.shouldSpin(450)).toBe(false); // idle for more than two windows
+    g.record(1, 460);
+    expect(g.shouldSpin(480)).toBe(false);
+  });
+});
