@@ -2,7 +2,9 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // The worker I/O module is its own entry: driver workers import it by URL (dist/workers/tun-io.js).
-  entry: ['src/index.ts', 'src/testing.ts', 'src/workers/tun-io.ts'],
+  // Windows: the emulated driver's worker I/O module (dist/windows/emulated-io.js) and the Wine
+  // tests' non-default entry that installs the emulated driver (dist/windows/testing.js).
+  entry: ['src/index.ts', 'src/testing.ts', 'src/workers/tun-io.ts', 'src/windows/testing.ts', 'src/windows/emulated-io.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

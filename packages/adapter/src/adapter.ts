@@ -1,0 +1,298 @@
+/**
+ * `Adapter`: one API for a virtual network adapter on Windows (Wintun) and Linux (TUN).
+ *
+ * @module
+ */
+import { WintunError, WINTUN_DEFAULT_RING_CAPACITY, isValidRingCapacity, type Session } from '@wintun-ts/session';
+import { networkOf, parseCidr, parseIp, validateAdapterName, normalizeGuid } from './net.js';
+import type {
+  AdapterAddress,
+  AdapterBackend,
+  AdapterCreateOptions,
+  AdapterInfo,
+  AdapterOpenOptions,
+  ParsedRoute,
+  PlatformBackend,
+  RouteOptions,
+  StartSessionOptions,
+} from './types.js';
+
+let platformOverride: PlatformBackend | undefined;
+
+async function platform(): Promise<PlatformBackend> {
+  if (platformOverride !== undefined) return platformOverride;
+  switch (process.platform) {
+    case 'linux':
+      return (await import('./linux/backend.js')).linuxPlatform;
+    case 'win32':
+      return (await import('./windows/backend.js')).windowsPlatform;
+    default:
+      throw new WintunError(
+        'ERR_WINTUN_UNSUPPORTED_PLATFORM',
+        `Adapters exist on Windows (Wintun) and Linux (TUN), not on ${process.platform}. Use @wintun-ts/session/testing to run sessions without an adapter.`,
+      );
+  }
+}
+
+/**
+ * Replaces the platform backend (for tests of code built on {@link Adapter}); pass `undefined` to
+ * restore the real one.
+ *
+ * @internal
+ */
+export function setPlatformBackend(backend: PlatformBackend | undefined): void {
+  platformOverride = backend;
+}
+
+function checkMtu(mtu: unknown): number {
+  if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 576 || mtu > 65535) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `mtu must be an integer between 576 and 65535, got ${String(mtu)}.`);
+  }
+  return mtu;
+}
+
+function parseRoute(route: RouteOptions): ParsedRoute {
+  if (typeof route !== 'object' || route === null) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'A route is an object like { destination: "10.8.0.0/16", gateway?: "10.6.7.1", metric?: 10 }.');
+  }
+  const destination = networkOf(parseCidr(route.destination));
+  const gateway = route.gateway === undefined ? null : { ...parseIp(route.gateway), prefixLength: 0 };
+  if (gateway !== null && gateway.family !== destination.family) {
+    throw new WintunError('ERR_WINTUN_ADDRESS_INVALID', `Route ${route.destination} is IPv${destination.family} but its gateway ${route.gateway} is IPv${gateway.family}.`);
+  }
+  const metric = route.metric ?? null;
+  if (metric !== null && (!Number.isInteger(metric) || metric < 0 || metric > 0xffffffff)) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `A route metric is an integer in [0, 4294967295], got ${String(metric)}.`);
+  }
+  return { destination, gateway, metric };
+}
+
+/**
+ * A virtual layer-3 network adapter: a Wintun adapter on Windows, a TUN device on Linux.
+ *
+ * Lifetime: {@link Adapter.create} makes an adapter this object owns: {@link Adapter.close}
+ * removes it (on Linux unless `persistent`). {@link Adapter.open} attaches to an existing adapter
+ * without owning it. `await using` closes it. Close sessions before their adapter: `close()`
+ * ends a session still running on this adapter first.
+ *
+ * Thread-safety: use one `Adapter` from one thread; configuration calls may overlap.
+ *
+ * Errors: every method rejects only with {@link WintunError}; after `close()` every method
+ * rejects with `ERR_WINTUN_CLOSED`.
+ */
+export class Adapter implements AsyncDisposable {
+  readonly #backend: AdapterBackend;
+  #closing: Promise<void> | undefined;
+  #session: Session | undefined;
+
+  private constructor(backend: AdapterBackend) {
+    this.#backend = backend;
+  }
+
+  /**
+   * Creates an adapter (elevation / CAP_NET_ADMIN required).
+   *
+   * @throws WintunError `ERR_WINTUN_NAME_INVALID`, `ERR_WINTUN_NAME_TAKEN`,
+   *   `ERR_WINTUN_ACCESS_DENIED`, `ERR_WINTUN_DLL_NOT_FOUND` (Windows), `ERR_WINTUN_UNSUPPORTED_PLATFORM`.
+   */
+  static async create(options: AdapterCreateOptions): Promise<Adapter> {
+    if (typeof options !== 'object' || options === null) {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'Adapter.create takes an options object: { name, tunnelType?, guid? }.');
+    }
+    const p = await platform();
+    validateAdapterName(options.name, p.platform);
+    if (options.tunnelType !== undefined) validateAdapterName(options.tunnelType, 'win32');
+    const guid = options.guid === undefined ? undefined : normalizeGuid(options.guid);
+    return new Adapter(await p.create({ ...options, guid }));
+  }
+
+  /**
+   * Opens an existing adapter by name. The returned object does not own the adapter: closing it
+   * leaves the adapter in place.
+   *
+   * @throws WintunError `ERR_WINTUN_ADAPTER_NOT_FOUND`, `ERR_WINTUN_ACCESS_DENIED`, `ERR_WINTUN_NAME_INVALID`.
+   */
+  static async open(name: string, options: AdapterOpenOptions = {}): Promise<Adapter> {
+    const p = await platform();
+    validateAdapterName(name, p.platform);
+    return new Adapter(await p.open(name, options));
+  }
+
+  /** Lists the adapters of this platform's kind (Wintun adapters on Windows, TUN devices on Linux). */
+  static async list(options: AdapterOpenOptions = {}): Promise<AdapterInfo[]> {
+    return (await platform()).list(options);
+  }
+
+  /**
+   * The running driver's version: Wintun's "major.minor" on Windows, the kernel release on Linux.
+   *
+   * @throws WintunError `ERR_WINTUN_DRIVER_NOT_LOADED` on Windows when no Wintun driver is loaded.
+   */
+  static async driverVersion(options: AdapterOpenOptions = {}): Promise<string> {
+    return (await platform()).driverVersion(options);
+  }
+
+  /**
+   * Windows: removes the Wintun driver package from the driver store (`WintunDeleteDriver`). Call
+   * it when no Wintun adapter exists any more (any process's); elevation required.
+   *
+   * @throws WintunError `ERR_WINTUN_UNSUPPORTED_PLATFORM` on Linux (no driver package); the
+   *   mapped code of Wintun's last error when removal fails (e.g. adapters still exist).
+   */
+  static async deleteDriver(options: AdapterOpenOptions = {}): Promise<void> {
+    const p = await platform();
+    if (p.deleteDriver === undefined) {
+      throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `Adapter.deleteDriver() removes the Wintun driver on Windows; ${p.platform} has no driver package to remove.`);
+    }
+    return p.deleteDriver(options);
+  }
+
+  /** Interface name. */
+  get name(): string {
+    return this.#backend.name;
+  }
+
+  /** Interface index (ifindex on Linux, IF_INDEX on Windows). */
+  get index(): number {
+    return this.#backend.index;
+  }
+
+  /** NET_LUID on Windows; `null` on Linux. */
+  get luid(): bigint | null {
+    return this.#backend.luid;
+  }
+
+  /** Interface GUID on Windows; `null` on Linux. */
+  get guid(): string | null {
+    return this.#backend.guid;
+  }
+
+  /** True once {@link Adapter.close} was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  #live(): AdapterBackend {
+    if (this.#closing !== undefined) {
+      throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.#backend.name} is closed; open or create it again.`);
+    }
+    return this.#backend;
+  }
+
+  /** Lists the addresses assigned to the adapter. */
+  async addresses(): Promise<AdapterAddress[]> {
+    return this.#live().addresses();
+  }
+
+  /**
+   * Assigns an address, e.g. `10.6.7.7/24` or `fd00::7/64` (duplicate address detection skipped).
+   *
+   * @throws WintunError `ERR_WINTUN_ADDRESS_INVALID` for malformed input.
+   */
+  async addAddress(cidr: string): Promise<void> {
+    return this.#live().addAddress(parseCidr(cidr));
+  }
+
+  /** Removes an address. */
+  async removeAddress(cidr: string): Promise<void> {
+    return this.#live().removeAddress(parseCidr(cidr));
+  }
+
+  /** The link MTU in bytes. */
+  async getMtu(): Promise<number> {
+    return this.#live().getMtu();
+  }
+
+  /**
+   * Sets the link MTU (576-65535).
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` out of range.
+   */
+  async setMtu(mtu: number): Promise<void> {
+    return this.#live().setMtu(checkMtu(mtu));
+  }
+
+  /** Brings the link administratively up (`true`) or down. */
+  async setUp(up: boolean): Promise<void> {
+    return this.#live().setUp(up === true);
+  }
+
+  /** Whether the link is administratively up. */
+  async isUp(): Promise<boolean> {
+    return this.#live().isUp();
+  }
+
+  /** Adds a route through the adapter. */
+  async addRoute(route: RouteOptions): Promise<void> {
+    return this.#live().addRoute(parseRoute(route));
+  }
+
+  /** Removes a route through the adapter. */
+  async removeRoute(route: RouteOptions): Promise<void> {
+    return this.#live().removeRoute(parseRoute(route));
+  }
+
+  /**
+   * Sets the adapter's DNS servers and search domains (Windows: SetInterfaceDnsSettings, with the
+   * registry as fallback on older Windows).
+   *
+   * @throws WintunError `ERR_WINTUN_UNSUPPORTED_PLATFORM` on Linux, where DNS belongs to the
+   *   resolver configuration (systemd-resolved, /etc/resolv.conf), not to the interface.
+   */
+  async setDns(servers: readonly string[], searchDomains: readonly string[] = []): Promise<void> {
+    if (!Array.isArray(servers)) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'setDns takes an array of server addresses.');
+    return this.#live().setDns(
+      servers.map((s) => ({ ...parseIp(s), prefixLength: 0 })),
+      searchDomains,
+    );
+  }
+
+  /**
+   * Starts the session of this adapter: registers two rings of `capacity` bytes and starts moving
+   * packets. An adapter has at most one session at a time (Wintun allows one ring registration).
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_ALREADY_REGISTERED` (a session
+   *   is running, here or in another process), `ERR_WINTUN_ACCESS_DENIED`.
+   */
+  async startSession(options: StartSessionOptions = {}): Promise<Session> {
+    const backend = this.#live();
+    const capacity = options.capacity ?? WINTUN_DEFAULT_RING_CAPACITY;
+    if (!isValidRingCapacity(capacity)) {
+      throw new WintunError(
+        'ERR_WINTUN_INVALID_CAPACITY',
+        `capacity must be a power of two between 0x20000 (128 KiB) and 0x4000000 (64 MiB), got ${String(capacity)}; the default is 0x400000.`,
+      );
+    }
+    if (this.#session !== undefined && this.#session.isOpen) {
+      throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `Adapter ${backend.name} already has a session; close it before starting another.`);
+    }
+    const session = await backend.startSession(capacity);
+    this.#session = session;
+    return session;
+  }
+
+  /**
+   * Closes the adapter: ends its running session first, then releases the adapter, deleting it if
+   * this object created it (and, on Linux, it is not persistent). Idempotent; concurrent calls
+   * share one teardown.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#session?.close();
+      await this.#backend.close();
+    })();
+    return this.#closing;
+  }
+
+  /** Deletes the adapter from the system, persistent or not, after ending its session. Idempotent. */
+  async delete(): Promise<void> {
+    await this.#session?.close();
+    await this.#backend.delete();
+    await this.close();
+  }
+
+  /** Same as {@link Adapter.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The shapes shared by the public {@link Adapter} API and the platform backends (Linux TUN,
+ * Windows Wintun). A backend implements {@link AdapterBackend} for one open adapter and
+ * {@link PlatformBackend} for the platform-wide calls.
+ *
+ * @module
+ */
+import type { Session } from '@wintun-ts/session';
+import type { IpPrefix } from './net.js';
+
+/** Severity of a log line from the platform layer (wintun.dll's levels: INFO 0, WARN 1, ERR 2). */
+export type AdapterLogLevel = 'info' | 'warn' | 'error';
+
+/**
+ * Receives log lines from the platform layer (on Windows: wintun.dll's logger, whose lines arrive
+ * from foreign threads and are delivered on the JS thread). Must not throw; keep it cheap.
+ */
+export type AdapterLogger = (level: AdapterLogLevel, message: string, timestamp: Date) => void;
+
+/** Options of {@link Adapter.create}. */
+export interface AdapterCreateOptions {
+  /** Adapter name: 1-127 characters on Windows, 1-15 bytes on Linux; no whitespace, "/", "\\" or ":". */
+  readonly name: string;
+  /** Windows: the tunnel type; the device description becomes "<tunnelType> Tunnel". Default "wintun-ts". Linux: recorded only. */
+  readonly tunnelType?: string | undefined;
+  /** Windows: the requested GUID, giving a stable network identity (NLA profile). Linux: ignored. */
+  readonly guid?: string | undefined;
+  /** Linux: keep the device after the process exits (TUNSETPERSIST), so it can be opened by name. Default false. */
+  readonly persistent?: boolean | undefined;
+  /** Windows: explicit path of wintun.dll (else next to the program). */
+  readonly dllPath?: string | undefined;
+  /** Where platform log lines go. Default: dropped. */
+  readonly logger?: AdapterLogger | undefined;
+}
+
+/** Options of {@link Adapter.open}. */
+export interface AdapterOpenOptions {
+  /** Windows: explicit path of wintun.dll. */
+  readonly dllPath?: string | undefined;
+  /** Where platform log lines go. */
+  readonly logger?: AdapterLogger | undefined;
+}
+
+/** One adapter as {@link Adapter.list} reports it. */
+export interface AdapterInfo {
+  /** Interface name. */
+  readonly name: string;
+  /** Interface index (ifindex / IF_INDEX). */
+  readonly index: number;
+  /** Windows NET_LUID as a bigint; `null` on Linux. */
+  readonly luid: bigint | null;
+  /** Windows interface GUID; `null` on Linux. */
+  readonly guid: string | null;
+  /** Link MTU in bytes. */
+  readonly mtu: number;
+  /** Administratively up. */
+  readonly up: boolean;
+}
+
+/** An address assigned to an adapter. */
+export interface AdapterAddress {
+  /** 4 or 6. */
+  readonly family: 4 | 6;
+  /** Address text, canonical form. */
+  readonly address: string;
+  /** Prefix length. */
+  readonly prefixLength: number;
+}
+
+/** A route through an adapter. */
+export interface RouteOptions {
+  /** Destination prefix in CIDR form, e.g. `10.8.0.0/16` or `::/0`. */
+  readonly destination: string;
+  /** Next hop; omitted = on-link through the adapter. */
+  readonly gateway?: string | undefined;
+  /** Route metric; default: the platform's. */
+  readonly metric?: number | undefined;
+}
+
+/** Options of {@link Adapter.startSession}. */
+export interface StartSessionOptions {
+  /** Ring capacity in bytes for both rings: a power of two in [0x20000, 0x4000000]. Default 0x400000 (4 MiB). */
+  readonly capacity?: number | undefined;
+}
+
+/** A parsed route, as the backends receive it. */
+export interface ParsedRoute {
+  /** Destination network (host bits cleared). */
+  readonly destination: IpPrefix;
+  /** Next hop, same family as the destination; `null` = on-link. */
+  readonly gateway: IpPrefix | null;
+  /** Metric, or `null` for the platform default. */
+  readonly metric: number | null;
+}
+
+/**
+ * One open adapter on one platform. Implemented by the Linux and Windows backends; users see it
+ * only through {@link Adapter}. Not thread-safe: one instance belongs to one JS thread.
+ */
+export interface AdapterBackend {
+  /** Interface name. */
+  readonly name: string;
+  /** Interface index. */
+  readonly index: number;
+  /** NET_LUID on Windows, `null` on Linux. */
+  readonly luid: bigint | null;
+  /** Interface GUID on Windows, `null` on Linux. */
+  readonly guid: string | null;
+  /** Lists the adapter's addresses. */
+  addresses(): Promise<AdapterAddress[]>;
+  /** Adds an address (duplicate address detection skipped). */
+  addAddress(prefix: IpPrefix): Promise<void>;
+  /** Removes an address. */
+  removeAddress(prefix: IpPrefix): Promise<void>;
+  /** Link MTU. */
+  getMtu(): Promise<number>;
+  /** Sets the link MTU. */
+  setMtu(mtu: number): Promise<void>;
+  /** Brings the link up or down. */
+  setUp(up: boolean): Promise<void>;
+  /** Whether the link is administratively up. */
+  isUp(): Promise<boolean>;
+  /** Adds a route through the adapter. */
+  addRoute(route: ParsedRoute): Promise<void>;
+  /** Removes a route. */
+  removeRoute(route: ParsedRoute): Promise<void>;
+  /** Sets the DNS servers (and search domains) of the adapter. */
+  setDns(servers: readonly IpPrefix[], searchDomains: readonly string[]): Promise<void>;
+  /** Registers rings and starts the one session this adapter may have. */
+  startSession(capacity: number): Promise<Session>;
+  /** Releases the adapter; deletes it when this process created it and it is not persistent. Idempotent. */
+  close(): Promise<void>;
+  /** Deletes the adapter from the system (also persistent ones). Idempotent. */
+  delete(): Promise<void>;
+}
+
+/** The platform-wide half of a backend. */
+export interface PlatformBackend {
+  /** `linux` or `win32`. */
+  readonly platform: 'linux' | 'win32';
+  /** Creates an adapter. */
+  create(options: AdapterCreateOptions): Promise<AdapterBackend>;
+  /** Opens an existing adapter by name. */
+  open(name: string, options: AdapterOpenOptions): Promise<AdapterBackend>;
+  /** Lists this platform's Wintun (Windows) or TUN (Linux) adapters. */
+  list(options: AdapterOpenOptions): Promise<AdapterInfo[]>;
+  /** Running driver version ("0.14") on Windows; the kernel release on Linux. */
+  driverVersion(options: AdapterOpenOptions): Promise<string>;
+  /**
+   * Optional (Windows): removes the Wintun driver from the driver store (`WintunDeleteDriver`);
+   * fails while adapters exist. Platforms without a driver package leave it out.
+   */
+  deleteDriver?(options: AdapterOpenOptions): Promise<void>;
+}
