@@ -38,6 +38,9 @@ function step(name, cmd, args, options = {}) {
 const turbo = join(root, 'node_modules/.bin/turbo');
 step('layers', process.execPath, ['scripts/check-layers.mjs']);
 step('build, typecheck, lint, docs', turbo, ['run', 'build', 'typecheck', 'lint', 'docs', '--output-logs=errors-only']);
+step('combined API site', join(root, 'node_modules/.bin/typedoc'), []);
+step('troubleshooting guide matches the error table', process.execPath, ['docs/scripts/gen-troubleshooting.mjs', '--check']);
+step('code in the guides type-checks', process.execPath, ['docs/scripts/check-snippets.mjs']);
 // Tests run one package at a time: the two cores of these machines are shared by worker threads
 // and real TUN traffic, and the suites measure nothing by time.
 step('tests', turbo, ['run', 'test', '--concurrency=1', '--output-logs=full']);

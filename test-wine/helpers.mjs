@@ -49,3 +49,10 @@ export async function until(predicate, timeoutMs = 5000) {
 export function fixtureUrl(name) {
   return pathToFileURL(join(here, 'fixtures', name));
 }
+
+/** The built test entry of the adapter's Windows backend (dist/windows/testing.js), or null. */
+export async function importWindowsTesting() {
+  const file = join(ROOT, 'packages', 'adapter', 'dist', 'windows', 'testing.js');
+  if (!existsSync(file)) return null;
+  return import(pathToFileURL(file).href);
+}

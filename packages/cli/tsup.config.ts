@@ -1,11 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/main.ts'],
   format: ['esm'],
-  dts: true,
+  dts: { entry: ['src/index.ts'] },
   sourcemap: true,
   clean: true,
   target: 'node20',
   tsconfig: 'tsconfig.build.json',
+  // dist/main.js is the `wintun-ts` bin; the banner is harmless on dist/index.js.
+  banner: { js: '#!/usr/bin/env node' },
 });

@@ -4,7 +4,7 @@
  * @module
  */
 import { WintunError, WINTUN_DEFAULT_RING_CAPACITY, isValidRingCapacity, type Session } from '@wintun-ts/session';
-import { networkOf, parseCidr, parseIp, validateAdapterName, normalizeGuid } from './net.js';
+import { networkOf, parseCidr, parseIp, validateAdapterName, validateTunnelType, normalizeGuid } from './net.js';
 import type {
   AdapterAddress,
   AdapterBackend,
@@ -101,7 +101,7 @@ export class Adapter implements AsyncDisposable {
     }
     const p = await platform();
     validateAdapterName(options.name, p.platform);
-    if (options.tunnelType !== undefined) validateAdapterName(options.tunnelType, 'win32');
+    if (options.tunnelType !== undefined) validateTunnelType(options.tunnelType);
     const guid = options.guid === undefined ? undefined : normalizeGuid(options.guid);
     return new Adapter(await p.create({ ...options, guid }));
   }

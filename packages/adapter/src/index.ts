@@ -13,6 +13,7 @@ export {
   formatIp,
   formatIpv6,
   validateAdapterName,
+  validateTunnelType,
   normalizeGuid,
   MAX_ADAPTER_NAME_LENGTH,
 } from './net.js';

@@ -156,6 +156,23 @@ export function validateAdapterName(name: unknown, platform: 'win32' | 'linux'):
   return name;
 }
 
+/**
+ * Validates a Wintun tunnel type. Wintun makes the device description "<tunnelType> Tunnel" and
+ * fails when that exceeds 127 characters, so the type may have at most 120; spaces are allowed,
+ * control characters are not.
+ *
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` saying which rule the value breaks.
+ */
+export function validateTunnelType(tunnelType: unknown): string {
+  if (typeof tunnelType !== 'string' || tunnelType.length === 0 || tunnelType.length > 120) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `tunnelType must be a string of 1-120 characters ("<tunnelType> Tunnel" must fit in 127), got ${JSON.stringify(tunnelType)}.`);
+  }
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(tunnelType)) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `tunnelType ${JSON.stringify(tunnelType)} contains control characters; use printable text such as "WireGuard".`);
+  }
+  return tunnelType;
+}
+
 /** Canonical lowercase `{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}` form of a GUID string (braces optional on input). */
 export function normalizeGuid(text: unknown): string {
   const m = typeof text === 'string' ? /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i.exec(text) : null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIpv6, networkOf, normalizeGuid, parseCidr, parseIp, validateAdapterName } from '@wintun-ts/adapter';
+import { formatIpv6, networkOf, normalizeGuid, parseCidr, parseIp, validateAdapterName, validateTunnelType } from '@wintun-ts/adapter';
 
 const code = (fn: () => unknown) => {
   try {
@@ -68,6 +68,14 @@ describe('adapter names', () => {
       expect(code(() => validateAdapterName(name, platform)), JSON.stringify(name)).toBe('ERR_WINTUN_NAME_INVALID');
     }
     expect(code(() => validateAdapterName(undefined, 'linux'))).toBe('ERR_WINTUN_NAME_INVALID');
+  });
+
+  it('accepts tunnel types with spaces and refuses ones that overflow "<type> Tunnel"', () => {
+    expect(validateTunnelType('My VPN')).toBe('My VPN');
+    expect(validateTunnelType('x'.repeat(120))).toHaveLength(120);
+    expect(code(() => validateTunnelType('x'.repeat(121)))).toBe('ERR_WINTUN_INVALID_ARGUMENT');
+    expect(code(() => validateTunnelType(''))).toBe('ERR_WINTUN_INVALID_ARGUMENT');
+    expect(code(() => validateTunnelType('a\nb'))).toBe('ERR_WINTUN_INVALID_ARGUMENT');
   });
 
   it('normalises GUIDs and refuses others', () => {

@@ -35,6 +35,13 @@ export class SendRingReader {
   private readonly handedOut: Uint8Array;
   private head: number;
   private headRelease: number;
+  /** The Head value last stored to shared memory (this reader is Head's only writer). */
+  private headPublished: number;
+  /**
+   * The Tail this reader last loaded (always < capacity). Records in `[head, tailSeen)` were
+   * published by that acquire load, so they are read without loading Tail again.
+   */
+  private tailSeen: number;
   private toRelease = 0;
   private held = 0;
   private corrupt: string | null = null;
@@ -56,6 +63,8 @@ export class SendRingReader {
     const head = ring.loadHead();
     this.head = head;
     this.headRelease = head;
+    this.headPublished = head;
+    this.tailSeen = head;
     if (head < this.cap && (head & 3) !== 0) this.corrupt = `Head 0x${head.toString(16)} is not 4-aligned`;
   }
 
@@ -73,6 +82,15 @@ export class SendRingReader {
    * Takes the next packet. Checks in this order: EOF (private Head, then the shared Tail, which
    * wins over unread packets), sticky corruption, empty, then the record itself.
    *
+   * Tail is loaded (`Atomics.load`) only when the packets seen at the previous load are used up:
+   * this reader is the only consumer, Tail only moves forward over fully written records, so every
+   * record below the Tail it last loaded stays published. Consequence for EOF (spec 4.3 says the
+   * sentinel wins over unread packets): packets that were already published when Tail was last
+   * loaded are still handed out before the sentinel is seen, i.e. EOF is noticed at most one
+   * Tail snapshot late (the packets of one driver batch at most, records that were complete before
+   * the driver unregistered). Before loading Tail, a Head that {@link SendRingReader.releaseDeferred}
+   * left unpublished is stored, so a reader that has caught up never holds back free space.
+   *
    * @returns the payload offset in `ring.bytes` (size in {@link SendRingReader.lastSize}),
    *   `RING_EMPTY` (wait for the Send event and retry) or `RING_EOF` (the driver unregistered).
    * @throws WintunError `ERR_WINTUN_RING_CORRUPT` when the ring holds an impossible record; sticky:
@@ -84,10 +102,20 @@ export class SendRingReader {
     const head = this.head;
     const cap = this.cap;
     if (head >= cap) return RING_EOF;
-    const tail = Atomics.load(this.header, 1) >>> 0;
-    if (tail >= cap) return RING_EOF;
-    if (this.corrupt !== null) throwCorrupt('SendRingReader.receive', this.corrupt);
-    if (head === tail) return RING_EMPTY;
+    let tail = this.tailSeen;
+    if (head === tail) {
+      // Caught up with the last snapshot (also the path of every call once corrupt: fail() keeps
+      // tailSeen === head): publish a deferred Head, then load Tail.
+      if (this.headRelease !== this.headPublished) {
+        this.headPublished = this.headRelease;
+        Atomics.store(this.header, 0, this.headRelease);
+      }
+      tail = Atomics.load(this.header, 1) >>> 0;
+      if (tail >= cap) return RING_EOF;
+      if (this.corrupt !== null) throwCorrupt('SendRingReader.receive', this.corrupt);
+      if (head === tail) return RING_EMPTY;
+      this.tailSeen = tail;
+    }
     const mask = this.mask;
     const content = (tail - head) & mask;
     if (content < 4) return this.fail(`content ${content} < 4 bytes`);
@@ -107,6 +135,8 @@ export class SendRingReader {
 
   private fail(reason: string): never {
     this.corrupt = reason;
+    // Every later call takes the slow path, which checks EOF first and then throws again.
+    this.tailSeen = this.head;
     throwCorrupt('SendRingReader.receive', reason);
   }
 
@@ -121,17 +151,58 @@ export class SendRingReader {
    *   of a handed-out record; `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   release(payloadOffset: number): void {
+    const hr = this.walkRelease(payloadOffset, 'SendRingReader.release');
+    if (hr !== this.headPublished) {
+      this.headPublished = hr;
+      Atomics.store(this.header, 0, hr);
+    }
+  }
+
+  /**
+   * Releases a packet like {@link SendRingReader.release} but leaves the shared Head where it is:
+   * the batch form, for a caller that releases several packets in a row and then calls
+   * {@link SendRingReader.publishHead} once (one atomic store per batch instead of one per
+   * packet). A deferred Head is also published by the next {@link SendRingReader.release}, and
+   * by {@link SendRingReader.receive} before it loads Tail, so a reader that keeps reading never
+   * holds back space; until then the driver sees the released space as still in use (it drops
+   * packets that do not fit, it never waits).
+   *
+   * @throws WintunError as {@link SendRingReader.release}.
+   */
+  releaseDeferred(payloadOffset: number): void {
+    this.walkRelease(payloadOffset, 'SendRingReader.releaseDeferred');
+  }
+
+  /**
+   * Stores the shared Head if released space was not published yet (after
+   * {@link SendRingReader.releaseDeferred}).
+   *
+   * @returns true when Head was stored.
+   * @throws WintunError `ERR_WINTUN_CLOSED` after the memory was freed.
+   */
+  publishHead(): boolean {
     const mem = this.mem;
-    if (mem !== null && mem.freed) throwClosed('SendRingReader.release');
+    if (mem !== null && mem.freed) throwClosed('SendRingReader.publishHead');
+    const hr = this.headRelease;
+    if (hr === this.headPublished) return false;
+    this.headPublished = hr;
+    Atomics.store(this.header, 0, hr);
+    return true;
+  }
+
+  /** Marks a packet released and walks the released prefix; returns the new release Head. */
+  private walkRelease(payloadOffset: number, what: string): number {
+    const mem = this.mem;
+    if (mem !== null && mem.freed) throwClosed(what);
     const off = payloadOffset - RING_PAYLOAD_BIAS;
     if ((off >>> 0) !== off || off >= this.cap || (off & 3) !== 0) {
-      throwState(`SendRingReader.release: ${String(payloadOffset)} is not the offset of a received packet.`);
+      throwState(`${what}: ${String(payloadOffset)} is not the offset of a received packet.`);
     }
     const unit = off >>> 2;
     const bit = 1 << (unit & 7);
     const handed = this.handedOut;
     const b = handed[unit >>> 3] as number;
-    if ((b & bit) === 0) throwState(`SendRingReader.release: packet at ${payloadOffset} is not outstanding (released twice, or never received).`);
+    if ((b & bit) === 0) throwState(`${what}: packet at ${payloadOffset} is not outstanding (released twice, or never received).`);
     handed[unit >>> 3] = b & ~bit;
     this.held--;
     const words = this.words;
@@ -147,16 +218,15 @@ export class SendRingReader {
       const aligned = (sz + 7) & ~3;
       if (sz > 0xffff || aligned > ((head - hr) & mask)) {
         this.corrupt = 'the Size of a handed-out record was overwritten';
-        throwCorrupt('SendRingReader.release', this.corrupt);
+        this.tailSeen = this.head;
+        throwCorrupt(what, this.corrupt);
       }
       hr = (hr + aligned) & mask;
       n--;
     }
     this.toRelease = n;
-    if (hr !== this.headRelease) {
-      this.headRelease = hr;
-      Atomics.store(this.header, 0, hr);
-    }
+    this.headRelease = hr;
+    return hr;
   }
 }
 
@@ -281,17 +351,60 @@ export class ReceiveRingWriter {
    *   overwritten (sticky); `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   commit(payloadOffset: number): boolean {
+    const tr = this.walkCommit(payloadOffset, 'ReceiveRingWriter.commit');
+    // This writer is the only writer of Tail, so its last published value stands for the shared one.
+    if (tr === this.published) return false;
+    this.published = tr;
+    const header = this.header;
+    Atomics.exchange(header, 1, tr);
+    return Atomics.load(header, 2) !== 0;
+  }
+
+  /**
+   * Commits an allocated packet like {@link ReceiveRingWriter.commit} but does not publish Tail:
+   * the batch form. Commit the packets of a batch with this, then call
+   * {@link ReceiveRingWriter.publish} once: one Tail store, fence and Alertable load per batch
+   * instead of one per packet. Until then the driver does not see the packets (a later
+   * {@link ReceiveRingWriter.commit} publishes them too).
+   *
+   * @throws WintunError as {@link ReceiveRingWriter.commit}.
+   */
+  commitDeferred(payloadOffset: number): void {
+    this.walkCommit(payloadOffset, 'ReceiveRingWriter.commitDeferred');
+  }
+
+  /**
+   * Publishes every committed packet not published yet (after
+   * {@link ReceiveRingWriter.commitDeferred}): when the committed prefix moved, stores Tail, fences
+   * (the store is an `Atomics.exchange`) and loads Alertable, as {@link ReceiveRingWriter.commit}.
+   *
+   * @returns true when the driver is alertable: set the Receive ring's TailMoved event now.
+   * @throws WintunError `ERR_WINTUN_CLOSED` after the memory was freed.
+   */
+  publish(): boolean {
     const mem = this.mem;
-    if (mem !== null && mem.freed) throwClosed('ReceiveRingWriter.commit');
+    if (mem !== null && mem.freed) throwClosed('ReceiveRingWriter.publish');
+    const tr = this.tailRelease;
+    if (tr === this.published) return false;
+    this.published = tr;
+    const header = this.header;
+    Atomics.exchange(header, 1, tr);
+    return Atomics.load(header, 2) !== 0;
+  }
+
+  /** Clears a packet's allocated bit and walks the committed prefix; returns the new release Tail. */
+  private walkCommit(payloadOffset: number, what: string): number {
+    const mem = this.mem;
+    if (mem !== null && mem.freed) throwClosed(what);
     const off = payloadOffset - RING_PAYLOAD_BIAS;
     if ((off >>> 0) !== off || off >= this.cap || (off & 3) !== 0) {
-      throwState(`ReceiveRingWriter.commit: ${String(payloadOffset)} is not the offset of an allocated packet.`);
+      throwState(`${what}: ${String(payloadOffset)} is not the offset of an allocated packet.`);
     }
     const unit = off >>> 2;
     const bit = 1 << (unit & 7);
     const allocated = this.allocated;
     const b = allocated[unit >>> 3] as number;
-    if ((b & bit) === 0) throwState(`ReceiveRingWriter.commit: packet at ${payloadOffset} is not allocated (committed twice, or never allocated).`);
+    if ((b & bit) === 0) throwState(`${what}: packet at ${payloadOffset} is not allocated (committed twice, or never allocated).`);
     allocated[unit >>> 3] = b & ~bit;
     this.uncommitted--;
     const words = this.words;
@@ -306,18 +419,13 @@ export class ReceiveRingWriter {
       const aligned = (s + 7) & ~3;
       if (s > 0xffff || aligned > ((tail - tr) & mask)) {
         this.corrupt = 'the Size of an allocated record was overwritten';
-        throwCorrupt('ReceiveRingWriter.commit', this.corrupt);
+        throwCorrupt(what, this.corrupt);
       }
       tr = (tr + aligned) & mask;
       n--;
     }
     this.toRelease = n;
     this.tailRelease = tr;
-    // This writer is the only writer of Tail, so its last published value stands for the shared one.
-    if (tr === this.published) return false;
-    this.published = tr;
-    const header = this.header;
-    Atomics.exchange(header, 1, tr);
-    return Atomics.load(header, 2) !== 0;
+    return tr;
   }
 }

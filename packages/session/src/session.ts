@@ -543,12 +543,17 @@ export class Session implements AsyncDisposable {
    * Zero-allocation send: allocates `size` bytes, calls `fill(bytes, offset, size)` to write the
    * packet straight into the ring (`bytes` is the whole Receive ring), then commits.
    *
+   * @param more - true to commit without publishing yet (like `MSG_MORE`): the packet becomes
+   *   visible to the driver with the next `sendWith` without `more`, any other send call, or
+   *   {@link Session.flushSends}. Saves the Tail store, fence and Alertable check per packet when
+   *   several packets are sent in a row; always end such a run with one of those, or the driver
+   *   never sees the packets.
    * @returns false when the ring is full (dropped, counted in `stats.sendDrops`).
    * @throws WintunError as {@link Session.allocateSend}. If `fill` throws, the slot is still
    *   committed (with whatever `fill` wrote; the ring cannot take an allocation back) and the error
    *   propagates.
    */
-  sendWith(size: number, fill: (bytes: Uint8Array, offset: number, length: number) => void): boolean {
+  sendWith(size: number, fill: (bytes: Uint8Array, offset: number, length: number) => void, more = false): boolean {
     this.#checkWritable();
     const offset = this.#allocate(size);
     if (offset === RING_FULL) {
@@ -558,9 +563,30 @@ export class Session implements AsyncDisposable {
     try {
       fill(this.#receive.bytes, offset, size);
     } finally {
-      this.#commit(offset, size);
+      if (more) {
+        this.#writer.commitDeferred(offset);
+        this.stats.packetsSent++;
+        this.stats.bytesSent += size;
+      } else {
+        this.#commit(offset, size);
+      }
     }
     return true;
+  }
+
+  /**
+   * Publishes the packets that `sendWith(..., true)` committed without publishing, and wakes the
+   * driver when it is alertable. Cheap when there is nothing to publish.
+   *
+   * @throws WintunError `ERR_WINTUN_CLOSED` after close, `ERR_WINTUN_EOF` after the driver ended.
+   */
+  flushSends(): void {
+    this.#checkWritable();
+    if (this.#writer.publish()) {
+      this.stats.writeSignals++;
+      this.#writeEvent.set();
+    }
+    this.#afterCommit();
   }
 
   /**
@@ -574,14 +600,23 @@ export class Session implements AsyncDisposable {
     this.#checkWritable();
     let sent = 0;
     let wake = false;
-    for (const packet of packets) {
-      const offset = this.#allocate(packet.byteLength);
-      if (offset === RING_FULL) break;
-      this.#receive.bytes.set(packet, offset);
-      if (this.#writer.commit(offset)) wake = true;
-      this.stats.packetsSent++;
-      this.stats.bytesSent += packet.byteLength;
-      sent++;
+    const writer = this.#writer;
+    const bytes = this.#receive.bytes;
+    let total = 0;
+    try {
+      for (const packet of packets) {
+        const offset = this.#allocate(packet.byteLength);
+        if (offset === RING_FULL) break;
+        bytes.set(packet, offset);
+        // Commit now, publish once for the whole batch (one Tail store, fence and Alertable load).
+        writer.commitDeferred(offset);
+        total += packet.byteLength;
+        sent++;
+      }
+    } finally {
+      if (sent > 0 && writer.publish()) wake = true;
+      this.stats.packetsSent += sent;
+      this.stats.bytesSent += total;
     }
     this.stats.sendDrops += packets.length - sent;
     if (wake) {
@@ -767,20 +802,68 @@ export class Session implements AsyncDisposable {
     }
   }
 
+  /**
+   * The zero-copy batch receive behind drain/receiveInto. Allocation-free: the packets are released
+   * with the deferred form (one shared Head store per call instead of one per packet; the reader
+   * also publishes it before it loads Tail again), statistics and the rate gate are updated once
+   * per call (the gate reads the clock, which costs more than a packet here).
+   */
   #drainNow(fn: (bytes: Uint8Array, offset: number, length: number) => void, max: number): number {
+    const reader = this.#reader;
     const bytes = this.#send.bytes;
     let n = 0;
-    while (n < max) {
-      const offset = n === 0 ? this.#take() : this.#takeQuiet();
-      if (offset < 0) break;
-      n++;
-      try {
-        fn(bytes, offset, this.#reader.lastSize);
-      } finally {
-        this.#reader.release(offset);
+    let total = 0;
+    try {
+      while (n < max) {
+        let offset: number;
+        if (n === 0) {
+          offset = this.#receiveFirst();
+        } else {
+          // A later packet of the batch: an end condition is left for the next call.
+          try {
+            offset = reader.receive();
+          } catch {
+            break;
+          }
+        }
+        if (offset < 0) break;
+        const size = reader.lastSize;
+        n++;
+        total += size;
+        try {
+          fn(bytes, offset, size);
+        } finally {
+          reader.releaseDeferred(offset);
+        }
+      }
+    } finally {
+      if (n > 0) {
+        if (!this.#memoryFreed) reader.publishHead();
+        const stats = this.stats;
+        stats.packetsReceived += n;
+        stats.bytesReceived += total;
+        this.#gate?.record(n);
       }
     }
     return n;
+  }
+
+  /** reader.receive() for the first packet of a call: EOF and corruption become the session's final state. */
+  #receiveFirst(): number {
+    let offset: number;
+    try {
+      offset = this.#reader.receive();
+    } catch (error) {
+      const e = error instanceof WintunError ? error : sessionError('ERR_WINTUN_RING_CORRUPT', 'The Send ring is corrupt.', error);
+      this.#enterFinal('failed', e);
+      throw e;
+    }
+    if (offset === RING_EOF) {
+      const e = sessionError('ERR_WINTUN_EOF', 'The driver ended the session (Send ring closed): the adapter is going away. Close the session.');
+      this.#enterFinal('eof', e);
+      throw e;
+    }
+    return offset;
   }
 
   #copyAndRelease(offset: number): Uint8Array {

@@ -9,10 +9,13 @@ import { WintunError } from '../errors.js';
 import { loadKoffi } from '../ffi.js';
 
 /** A koffi parameter or result type: a type name, a type object or a direction marker. */
-export type Win32TypeSpec = string | TypeObject | ReturnType<Koffi['out']>;
-type Koffi = ReturnType<typeof loadKoffi>;
+export type Win32TypeSpec = string | TypeObject | ReturnType<ReturnType<typeof loadKoffi>['out']>;
 
-/** A bound native function with its asynchronous variant (koffi's `fn.async`, on libuv's pool). */
+/**
+ * A bound native function with its asynchronous variant (koffi's `fn.async`, on libuv's pool).
+ *
+ * @typeParam F - the function's JS signature.
+ */
 export type NativeFunction<F extends (...args: never[]) => unknown> = F & {
   /** Runs the call on libuv's thread pool; `callback(error, result)` runs on the calling thread. */
   readonly async: (...args: [...Parameters<F>, (error: unknown, result: ReturnType<F>) => void]) => void;
@@ -49,6 +52,7 @@ export function loadSystemDll(name: string): LibraryHandle {
 /**
  * Binds one `__stdcall` export. `optional` returns `null` for a missing export instead of throwing.
  *
+ * @typeParam F - the function's JS signature.
  * @throws WintunError `ERR_WINTUN_OS` when a required export is missing.
  */
 export function bindStdcall<F extends (...args: never[]) => unknown>(
@@ -71,6 +75,8 @@ export function bindStdcall<F extends (...args: never[]) => unknown>(
  * Binds one `__stdcall` export, or, when the DLL lacks it (an older Windows, or Wine), returns a
  * stand-in that throws `ERR_WINTUN_UNSUPPORTED_PLATFORM` naming the export when called (its `async`
  * variant reports the same error). The stand-in has `missing === true`.
+ *
+ * @typeParam F - the function's JS signature.
  */
 export function bindStdcallOrStub<F extends (...args: never[]) => unknown>(
   lib: LibraryHandle,

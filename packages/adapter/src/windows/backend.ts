@@ -1,0 +1,606 @@
+/**
+ * The Windows backend of {@link Adapter}: adapter lifecycle through wintun.dll (create with the
+ * requested GUID, open, close/delete, LUID, driver version, delete driver, logger), enumeration
+ * through SetupAPI, sessions over rings of our own registered with the Wintun driver (spec 6.4
+ * option (a)) through a {@link RingRegistrar}, and configuration through IP Helper (addresses,
+ * MTU, routes) and `SetInterfaceDnsSettings` (registry fallback before Windows 10 2004). Never
+ * `netsh`.
+ *
+ * Threading: every wintun.dll call that may log or take long (create, open, close, driver
+ * version, delete driver) runs on libuv's pool (`.async`), so the JavaScript thread stays free to
+ * run the logger callbacks Wintun sends from its own threads (the logging thread waits for them).
+ * IP Helper, SetupAPI and registry calls are short and synchronous.
+ *
+ * Link state: Windows has no administrative up/down for a Wintun adapter; the driver reports
+ * media connected exactly while rings are registered. `isUp()` reports that state, `setUp()`
+ * changes nothing.
+ *
+ * @module
+ */
+import {
+  DNS_INTERFACE_SETTINGS_VERSION1,
+  DNS_SETTING_IPV6,
+  DNS_SETTING_NAMESERVER,
+  DNS_SETTING_SEARCHLIST,
+  REG_SZ,
+  Session,
+  WintunError,
+  allocateRingMemory,
+  createRingPair,
+  createWin32Event,
+  encodeRegisterRings,
+  formatGuid,
+  getLastError,
+  guidBytesToStruct,
+  iphlpapi,
+  isValidRingCapacity,
+  loadKoffi,
+  loadWintun,
+  parseGuid,
+  ringPairSize,
+  ringSizeFromCapacity,
+  win32Error,
+  wintunArchOf,
+  type NativeFunction,
+  type Win32Event,
+  type WintunLibrary,
+  type WintunLogLevel,
+} from '@wintun-ts/session';
+import { normalizeGuid, type IpPrefix } from '../net.js';
+import type {
+  AdapterAddress,
+  AdapterBackend,
+  AdapterCreateOptions,
+  AdapterInfo,
+  AdapterLogLevel,
+  AdapterLogger,
+  AdapterOpenOptions,
+  ParsedRoute,
+  PlatformBackend,
+} from '../types.js';
+import { listWintunDevices, removeWintunDevice } from './devices.js';
+import {
+  IPFORWARD_ROW2,
+  UNICAST_ROW,
+  UNICAST_TABLE_ROWS_OFFSET,
+  decodeUnicastRow,
+  encodeIpInterfaceKey,
+  fillForwardRow,
+  fillUnicastRow,
+  joinDnsList,
+  readInterfaceConnected,
+  readInterfaceMtu,
+  setInterfaceMtu,
+  tcpipInterfaceKey,
+  writeLuid,
+} from './encode.js';
+import { KEY_SET_VALUE, hkeyLocalMachine, rawIphlpapi, regSzBytes, registryApi, utf16z } from './native.js';
+import { kernelRegistrar, type RingRegistrar } from './registrar.js';
+
+/** The tunnel type used when {@link AdapterCreateOptions.tunnelType} is not given. */
+export const DEFAULT_TUNNEL_TYPE = 'wintun-ts';
+
+const ERROR_NOT_FOUND = 1168;
+const ERROR_OBJECT_ALREADY_EXISTS = 5010;
+const ERROR_ALREADY_EXISTS = 183;
+const LEVELS: readonly AdapterLogLevel[] = ['info', 'warn', 'error'];
+
+let ringRegistrar: RingRegistrar = kernelRegistrar;
+
+/**
+ * Replaces the ring registrar of every later `startSession` (the Wine tests install the emulated
+ * driver); `undefined` restores the kernel driver's.
+ *
+ * @internal
+ */
+export function setRingRegistrar(registrar: RingRegistrar | undefined): void {
+  ringRegistrar = registrar ?? kernelRegistrar;
+}
+
+// ------------------------------------------------------------------ wintun.dll helpers
+
+const loggerSets = new WeakMap<WintunLibrary, Set<AdapterLogger>>();
+
+/** Adds `logger` to the library's dispatcher (installed once per library); returns the detach function. */
+function attachLogger(lib: WintunLibrary, logger: AdapterLogger | undefined): () => void {
+  if (logger === undefined) return () => undefined;
+  if (typeof logger !== 'function') throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'logger must be a function (level, message, timestamp) => void.');
+  let set = loggerSets.get(lib);
+  if (set === undefined) {
+    const sinks = new Set<AdapterLogger>();
+    set = sinks;
+    loggerSets.set(lib, sinks);
+    lib.setLogger((level: WintunLogLevel, timestamp: Date, message: string) => {
+      for (const sink of sinks) {
+        try {
+          sink(LEVELS[level] ?? 'info', message, timestamp);
+        } catch {
+          // A user logger must not break the others or Wintun's thread.
+        }
+      }
+    });
+  }
+  const sinks = set;
+  sinks.add(logger);
+  return () => {
+    sinks.delete(logger);
+  };
+}
+
+/** Runs a native function on libuv's pool; resolves with its result and the thread's last error. */
+function callAsync<F extends (...args: never[]) => unknown>(fn: NativeFunction<F>, ...args: Parameters<F>): Promise<{ result: ReturnType<F>; lastError: number }> {
+  return new Promise((resolve, reject) => {
+    const callback = (error: unknown, result: ReturnType<F>): void => {
+      if (error) reject(error instanceof WintunError ? error : new WintunError('ERR_WINTUN_OS', `An asynchronous native call failed: ${String(error)}`, { cause: error }));
+      else resolve({ result, lastError: getLastError() });
+    };
+    (fn.async as (...a: unknown[]) => void)(...args, callback);
+  });
+}
+
+function isNull(handle: unknown): boolean {
+  return handle === null || handle === 0n || handle === undefined;
+}
+
+function loadLibrary(options: { readonly dllPath?: string | undefined }): WintunLibrary {
+  return loadWintun({ dllPath: options.dllPath });
+}
+
+// ------------------------------------------------------------------ IP Helper helpers
+
+function luidBytes(luid: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  writeLuid(b, 0, luid);
+  return b;
+}
+
+function luidToIndex(luid: bigint): number | null {
+  const index = [0];
+  return rawIphlpapi().ConvertInterfaceLuidToIndex(luidBytes(luid), index) === 0 ? (index[0] ?? 0) : null;
+}
+
+function luidToGuid(luid: bigint): string | null {
+  const guid = new Uint8Array(16);
+  return rawIphlpapi().ConvertInterfaceLuidToGuid(luidBytes(luid), guid) === 0 ? normalizeGuid(formatGuid(guid)) : null;
+}
+
+function luidToAlias(luid: bigint): string | null {
+  const ip = rawIphlpapi();
+  const buffer = new Uint16Array(257);
+  if (ip.ConvertInterfaceLuidToAlias(luidBytes(luid), buffer, buffer.length) === 0) return utf16z(buffer);
+  if (ip.ConvertInterfaceLuidToNameW(luidBytes(luid), buffer, buffer.length) === 0) return utf16z(buffer);
+  return null;
+}
+
+function interfaceRow(luid: bigint, family: 4 | 6): { row: Uint8Array | null; status: number } {
+  const row = encodeIpInterfaceKey(family, luid);
+  const status = rawIphlpapi().GetIpInterfaceEntry(row);
+  return { row: status === 0 ? row : null, status };
+}
+
+/** The first IP interface row (IPv4, else IPv6) of `luid`, or null (also where IP Helper lacks the call). */
+function anyInterfaceRow(luid: bigint): Uint8Array | null {
+  for (const family of [4, 6] as const) {
+    try {
+      const { row } = interfaceRow(luid, family);
+      if (row !== null) return row;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+function mtuOf(luid: bigint): number | null {
+  const row = anyInterfaceRow(luid);
+  return row === null ? null : readInterfaceMtu(row);
+}
+
+function connectedOf(luid: bigint): boolean | null {
+  const row = anyInterfaceRow(luid);
+  return row === null ? null : readInterfaceConnected(row);
+}
+
+function netioError(syscall: string, status: number, what: string): WintunError {
+  if (status === ERROR_OBJECT_ALREADY_EXISTS || status === ERROR_ALREADY_EXISTS) {
+    return new WintunError('ERR_WINTUN_ALREADY_EXISTS', `${what}: it already exists (${syscall} returned ${status}).`, { win32Code: status, syscall });
+  }
+  if (status === ERROR_NOT_FOUND) {
+    return new WintunError('ERR_WINTUN_NOT_FOUND', `${what}: not found (${syscall} returned ${status}).`, { win32Code: status, syscall });
+  }
+  return win32Error(syscall, status, what);
+}
+
+// ------------------------------------------------------------------ the adapter
+
+/**
+ * One open Wintun adapter (the Windows {@link AdapterBackend}). Holds a wintun.dll adapter handle;
+ * an adapter this object created is removed when it closes (Wintun's rule since 0.14). Main
+ * thread only.
+ */
+export class WindowsAdapter implements AdapterBackend {
+  /** The name the adapter was created or opened with (Wintun sets it as the interface alias). */
+  readonly name: string;
+  /** IF_INDEX, or 0 when Windows has no IP interface for the LUID (e.g. under Wine). */
+  readonly index: number;
+  /** NET_LUID from `WintunGetAdapterLUID`. */
+  readonly luid: bigint;
+  /** Interface GUID (`{...}`, lower case), from `ConvertInterfaceLuidToGuid` or else the requested one. */
+  readonly guid: string | null;
+  /** True when this object created the adapter (closing removes it). */
+  readonly owned: boolean;
+  readonly #lib: WintunLibrary;
+  #handle: bigint | null;
+  readonly #detachLogger: () => void;
+  #session: Session | undefined;
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use `windowsPlatform.create` / `open`. */
+  constructor(lib: WintunLibrary, handle: bigint, owned: boolean, name: string, requestedGuid: string | null, detachLogger: () => void) {
+    this.#lib = lib;
+    this.#handle = handle;
+    this.owned = owned;
+    this.name = name;
+    this.#detachLogger = detachLogger;
+    this.luid = lib.getAdapterLuid(handle);
+    this.index = luidToIndex(this.luid) ?? 0;
+    this.guid = luidToGuid(this.luid) ?? requestedGuid;
+  }
+
+  #live(): void {
+    if (this.#handle === null) throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} is closed.`);
+  }
+
+  /** Addresses of this interface (GetUnicastIpAddressTable filtered by LUID). */
+  async addresses(): Promise<AdapterAddress[]> {
+    this.#live();
+    const ip = rawIphlpapi();
+    const table: (bigint | null)[] = [null];
+    const status = ip.GetUnicastIpAddressTable(0, table);
+    if (status !== 0) throw win32Error('GetUnicastIpAddressTable', status, `Listing the addresses of ${this.name}`);
+    const ptr = table[0];
+    if (ptr === null || ptr === undefined) return [];
+    try {
+      const koffi = loadKoffi();
+      const count = koffi.decode(ptr, 'uint32_t') as number;
+      const bytes = new Uint8Array(koffi.view(ptr, UNICAST_TABLE_ROWS_OFFSET + count * UNICAST_ROW.size));
+      const out: AdapterAddress[] = [];
+      for (let i = 0; i < count; i++) {
+        const row = decodeUnicastRow(bytes, UNICAST_TABLE_ROWS_OFFSET + i * UNICAST_ROW.size);
+        if (row.luid === this.luid && row.address !== null) {
+          out.push({ family: row.address.family, address: row.address.address, prefixLength: row.prefixLength });
+        }
+      }
+      return out;
+    } finally {
+      ip.FreeMibTable(ptr);
+    }
+  }
+
+  /**
+   * Adds an address with DAD skipped (`DadState = IpDadStatePreferred`).
+   *
+   * @throws WintunError `ERR_WINTUN_ALREADY_EXISTS` when it is already assigned.
+   */
+  async addAddress(prefix: IpPrefix): Promise<void> {
+    this.#live();
+    const ip = rawIphlpapi();
+    const row = new Uint8Array(UNICAST_ROW.size);
+    ip.InitializeUnicastIpAddressEntry(row);
+    fillUnicastRow(row, this.luid, prefix);
+    const status = ip.CreateUnicastIpAddressEntry(row);
+    if (status !== 0) throw netioError('CreateUnicastIpAddressEntry', status, `Adding ${prefix.address}/${prefix.prefixLength} to ${this.name}`);
+  }
+
+  /**
+   * Removes an address.
+   *
+   * @throws WintunError `ERR_WINTUN_NOT_FOUND` when it is not assigned.
+   */
+  async removeAddress(prefix: IpPrefix): Promise<void> {
+    this.#live();
+    const row = new Uint8Array(UNICAST_ROW.size);
+    fillUnicastRow(row, this.luid, prefix);
+    const status = rawIphlpapi().DeleteUnicastIpAddressEntry(row);
+    if (status !== 0) throw netioError('DeleteUnicastIpAddressEntry', status, `Removing ${prefix.address} from ${this.name}`);
+  }
+
+  /** `NlMtu` of the IPv4 interface (else the IPv6 one). */
+  async getMtu(): Promise<number> {
+    this.#live();
+    const { row, status } = interfaceRow(this.luid, 4);
+    if (row !== null) return readInterfaceMtu(row);
+    const v6 = interfaceRow(this.luid, 6);
+    if (v6.row !== null) return readInterfaceMtu(v6.row);
+    throw win32Error('GetIpInterfaceEntry', status, `Reading the MTU of ${this.name}`);
+  }
+
+  /** Sets `NlMtu` on the IPv4 and the IPv6 interface (a family that is disabled is skipped). */
+  async setMtu(mtu: number): Promise<void> {
+    this.#live();
+    const ip = rawIphlpapi();
+    let done = 0;
+    let lastStatus = ERROR_NOT_FOUND;
+    for (const family of [4, 6] as const) {
+      const { row, status } = interfaceRow(this.luid, family);
+      if (row === null) {
+        lastStatus = status;
+        continue;
+      }
+      setInterfaceMtu(row, mtu);
+      const set = ip.SetIpInterfaceEntry(row);
+      if (set !== 0) throw win32Error('SetIpInterfaceEntry', set, `Setting the IPv${family} MTU of ${this.name} to ${mtu}`);
+      done++;
+    }
+    if (done === 0) throw win32Error('GetIpInterfaceEntry', lastStatus, `Setting the MTU of ${this.name}`);
+  }
+
+  /** Changes nothing: a Wintun adapter is up exactly while a session is registered. */
+  async setUp(_up: boolean): Promise<void> {
+    this.#live();
+  }
+
+  /** Media connected (a session is registered), as IP Helper reports it; else this object's own session state. */
+  async isUp(): Promise<boolean> {
+    this.#live();
+    return connectedOf(this.luid) ?? this.#session?.isOpen === true;
+  }
+
+  /**
+   * Adds a route through the adapter (on-link when no gateway).
+   *
+   * @throws WintunError `ERR_WINTUN_ALREADY_EXISTS` when the route exists.
+   */
+  async addRoute(route: ParsedRoute): Promise<void> {
+    this.#live();
+    const ip = rawIphlpapi();
+    const row = new Uint8Array(IPFORWARD_ROW2.size);
+    ip.InitializeIpForwardEntry(row);
+    fillForwardRow(row, this.luid, route.destination, route.gateway, route.metric);
+    const status = ip.CreateIpForwardEntry2(row);
+    if (status !== 0) throw netioError('CreateIpForwardEntry2', status, `Adding the route ${route.destination.address}/${route.destination.prefixLength} via ${this.name}`);
+  }
+
+  /**
+   * Removes a route through the adapter.
+   *
+   * @throws WintunError `ERR_WINTUN_NOT_FOUND` when there is no such route.
+   */
+  async removeRoute(route: ParsedRoute): Promise<void> {
+    this.#live();
+    const ip = rawIphlpapi();
+    const row = new Uint8Array(IPFORWARD_ROW2.size);
+    ip.InitializeIpForwardEntry(row);
+    fillForwardRow(row, this.luid, route.destination, route.gateway, route.metric);
+    const status = ip.DeleteIpForwardEntry2(row);
+    if (status !== 0) throw netioError('DeleteIpForwardEntry2', status, `Removing the route ${route.destination.address}/${route.destination.prefixLength} via ${this.name}`);
+  }
+
+  /**
+   * Sets DNS servers (per family) and search domains: `SetInterfaceDnsSettings` on Windows 10 2004
+   * and later, else the documented registry values `NameServer` / `SearchList` under
+   * `HKLM\SYSTEM\CurrentControlSet\Services\Tcpip(6)\Parameters\Interfaces\{GUID}`. An empty
+   * list clears the family's servers.
+   *
+   * @throws WintunError `ERR_WINTUN_DEVICE_NOT_AVAILABLE` without an interface GUID;
+   *   `ERR_WINTUN_INVALID_ARGUMENT` for a search domain with a comma or whitespace.
+   */
+  async setDns(servers: readonly IpPrefix[], searchDomains: readonly string[]): Promise<void> {
+    this.#live();
+    const guid = this.guid;
+    if (guid === null) throw new WintunError('ERR_WINTUN_DEVICE_NOT_AVAILABLE', `Adapter ${this.name} has no interface GUID to set DNS on.`);
+    const lists = {
+      4: joinDnsList(servers.filter((s) => s.family === 4).map((s) => s.address)),
+      6: joinDnsList(servers.filter((s) => s.family === 6).map((s) => s.address)),
+    };
+    const search = joinDnsList(searchDomains);
+    const set = iphlpapi().SetInterfaceDnsSettings;
+    for (const family of [4, 6] as const) {
+      if (set !== null) {
+        const settings = {
+          Version: DNS_INTERFACE_SETTINGS_VERSION1,
+          Flags: BigInt(DNS_SETTING_NAMESERVER | (family === 4 ? DNS_SETTING_SEARCHLIST : DNS_SETTING_IPV6)),
+          Domain: null,
+          NameServer: lists[family],
+          SearchList: family === 4 ? search : null,
+          RegistrationEnabled: 0,
+          RegisterAdapterName: 0,
+          EnableLLMNR: 0,
+          QueryAdapterName: 0,
+          ProfileNameServer: null,
+        };
+        const status = set(guidBytesToStruct(parseGuid(guid)), settings);
+        if (status !== 0) throw win32Error('SetInterfaceDnsSettings', status, `Setting the IPv${family} DNS servers of ${this.name}`);
+      } else {
+        const values: [string, string][] = [['NameServer', lists[family]]];
+        if (family === 4) values.push(['SearchList', search]);
+        writeRegistryStrings(tcpipInterfaceKey(family, guid), values, `Setting the IPv${family} DNS servers of ${this.name}`);
+      }
+    }
+  }
+
+  /**
+   * Registers rings of `capacity` bytes with the driver and returns the session over them: native
+   * (VirtualAlloc'd) ring memory, two auto-reset Win32 events, `TUN_REGISTER_RINGS` through the
+   * registrar. The session's close unregisters (closing the device handle off the event loop),
+   * then closes the events, then frees the memory.
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_ALREADY_REGISTERED`,
+   *   `ERR_WINTUN_ACCESS_DENIED`, `ERR_WINTUN_DEVICE_NOT_AVAILABLE` (see `registrationError`).
+   */
+  async startSession(capacity: number): Promise<Session> {
+    this.#live();
+    if (!isValidRingCapacity(capacity)) {
+      throw new WintunError('ERR_WINTUN_INVALID_CAPACITY', `capacity must be a power of two between 0x20000 and 0x4000000, got ${String(capacity)}.`);
+    }
+    const arch = wintunArchOf();
+    if (arch === null) throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `Wintun has no ring descriptor for ${process.arch}.`);
+    const layout = { sendCapacity: capacity, receiveCapacity: capacity };
+    const memory = allocateRingMemory(ringPairSize(layout), { kind: 'native' });
+    let readEvent: Win32Event | undefined;
+    let writeEvent: Win32Event | undefined;
+    try {
+      const rings = createRingPair(memory, layout);
+      readEvent = createWin32Event();
+      writeEvent = createWin32Event();
+      const address = memory.address;
+      if (address === null) throw new WintunError('ERR_WINTUN_OS', 'Ring memory has no native address.');
+      const ringSize = ringSizeFromCapacity(capacity);
+      const descriptor = encodeRegisterRings(
+        {
+          send: { ringSize, ring: address, tailMoved: readEvent.handle },
+          receive: { ringSize, ring: address + BigInt(ringSize), tailMoved: writeEvent.handle },
+        },
+        arch,
+      );
+      const link = await ringRegistrar.register(descriptor, { luid: this.luid, guid: this.guid, name: this.name });
+      const session = new Session({ rings, readEvent, writeEvent, link, memory });
+      this.#session = session;
+      return session;
+    } catch (error) {
+      readEvent?.close();
+      writeEvent?.close();
+      memory.free();
+      throw error;
+    }
+  }
+
+  /**
+   * Ends this object's session, closes the wintun.dll handle (removing the adapter when this
+   * object created it) on libuv's pool, and detaches the logger. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#session?.close().catch(() => undefined);
+      const handle = this.#handle;
+      this.#handle = null;
+      try {
+        if (handle !== null) await callAsync(this.#lib.fn.WintunCloseAdapter, handle);
+      } finally {
+        this.#detachLogger();
+      }
+    })();
+    return this.#closing;
+  }
+
+  /**
+   * Deletes the adapter: closing the creating handle removes it; an opened adapter is removed
+   * through SetupAPI (DIF_REMOVE, elevation required). Idempotent.
+   */
+  async delete(): Promise<void> {
+    if (!this.owned && this.#handle !== null) {
+      await this.#session?.close().catch(() => undefined);
+      removeWintunDevice(this.luid);
+    }
+    await this.close();
+  }
+}
+
+function writeRegistryStrings(subKey: string, values: readonly [string, string][], what: string): void {
+  const reg = registryApi();
+  const out: (bigint | null)[] = [null];
+  const status = reg.RegCreateKeyExW(hkeyLocalMachine(), subKey, 0, null, 0, KEY_SET_VALUE, null, out, null);
+  const key = out[0];
+  if (status !== 0 || key === null || key === undefined) throw win32Error('RegCreateKeyExW', status, what);
+  try {
+    for (const [name, value] of values) {
+      const data = regSzBytes(value);
+      const s = reg.RegSetValueExW(key, name, 0, REG_SZ, data, data.byteLength);
+      if (s !== 0) throw win32Error('RegSetValueExW', s, what);
+    }
+  } finally {
+    reg.RegCloseKey(key);
+  }
+}
+
+// ------------------------------------------------------------------ the platform
+
+async function create(options: AdapterCreateOptions): Promise<AdapterBackend> {
+  const lib = loadLibrary(options);
+  const detach = attachLogger(lib, options.logger);
+  try {
+    const name = options.name;
+    const type = options.tunnelType ?? DEFAULT_TUNNEL_TYPE;
+    const guid = options.guid === undefined ? null : normalizeGuid(options.guid);
+    const { result, lastError } = await callAsync(lib.fn.WintunCreateAdapter, name, type, guid === null ? null : guidBytesToStruct(parseGuid(guid)));
+    if (isNull(result)) throw win32Error('WintunCreateAdapter', lastError, `Creating adapter ${JSON.stringify(name)}`);
+    try {
+      return new WindowsAdapter(lib, result as bigint, true, name, guid, detach);
+    } catch (error) {
+      await callAsync(lib.fn.WintunCloseAdapter, result);
+      throw error;
+    }
+  } catch (error) {
+    detach();
+    throw error;
+  }
+}
+
+async function open(name: string, options: AdapterOpenOptions): Promise<AdapterBackend> {
+  const lib = loadLibrary(options);
+  const detach = attachLogger(lib, options.logger);
+  try {
+    const { result, lastError } = await callAsync(lib.fn.WintunOpenAdapter, name);
+    if (isNull(result)) throw win32Error('WintunOpenAdapter', lastError, `Opening adapter ${JSON.stringify(name)}`);
+    try {
+      return new WindowsAdapter(lib, result as bigint, false, name, null, detach);
+    } catch (error) {
+      await callAsync(lib.fn.WintunCloseAdapter, result);
+      throw error;
+    }
+  } catch (error) {
+    detach();
+    throw error;
+  }
+}
+
+async function list(_options: AdapterOpenOptions): Promise<AdapterInfo[]> {
+  const out: AdapterInfo[] = [];
+  for (const device of listWintunDevices()) {
+    const luid = device.luid;
+    if (luid === null) continue;
+    out.push({
+      name: luidToAlias(luid) ?? device.instanceId,
+      index: luidToIndex(luid) ?? 0,
+      luid,
+      guid: device.netCfgInstanceId === null ? null : normalizeGuid(device.netCfgInstanceId),
+      mtu: mtuOf(luid) ?? 0,
+      up: connectedOf(luid) ?? false,
+    });
+  }
+  return out;
+}
+
+async function driverVersion(options: AdapterOpenOptions): Promise<string> {
+  const lib = loadLibrary(options);
+  const detach = attachLogger(lib, options.logger);
+  try {
+    const { result, lastError } = await callAsync(lib.fn.WintunGetRunningDriverVersion);
+    const raw = (result as number) >>> 0;
+    if (raw === 0) throw win32Error('WintunGetRunningDriverVersion', lastError, 'Reading the Wintun driver version');
+    return `${raw >>> 16}.${raw & 0xffff}`;
+  } finally {
+    detach();
+  }
+}
+
+async function deleteDriver(options: AdapterOpenOptions): Promise<void> {
+  const lib = loadLibrary(options);
+  const detach = attachLogger(lib, options.logger);
+  try {
+    const { result, lastError } = await callAsync(lib.fn.WintunDeleteDriver);
+    if (result === 0) throw win32Error('WintunDeleteDriver', lastError, 'Removing the Wintun driver from the driver store (close every adapter first)');
+  } finally {
+    detach();
+  }
+}
+
+/** The Windows {@link PlatformBackend}: wintun.dll, SetupAPI, IP Helper and our own rings. */
+export const windowsPlatform: PlatformBackend = {
+  platform: 'win32',
+  create,
+  open,
+  list,
+  driverVersion,
+  deleteDriver,
+};

@@ -1,0 +1,60 @@
+/**
+ * Test entry of the Windows backend (`dist/windows/testing.js`, not part of the package's public
+ * exports): installs the emulated Wintun driver in place of the kernel one, so that under Wine
+ * (or on a Windows machine without the driver) `Adapter.startSession` registers its rings with an
+ * in-process emulation while everything else (wintun.dll or its stand-in, VirtualAlloc'd rings,
+ * Win32 events, waits) runs for real. Also exposes the backend's pure encoders and helpers to the
+ * Wine suite.
+ *
+ * @module
+ */
+import { createEmulatedDriver, type EmulatedDriver, type EmulatedDriverOptions } from './emulated.js';
+import { setRingRegistrar } from './backend.js';
+import { hkeyLocalMachine, KEY_READ, registryApi, utf16z } from './native.js';
+import { tcpipInterfaceKey } from './encode.js';
+
+export { createEmulatedDriver, emulatedIoUrl } from './emulated.js';
+export type { EmulatedDriver, EmulatedDriverOptions, EmulatedRegistration, EmulatedStack } from './emulated.js';
+export { kernelRegistrar, registrationError } from './registrar.js';
+export type { RegistrationTarget, RingRegistrar, RingRegistration } from './registrar.js';
+export { StackQueue, swapIpAddresses } from './stack-queue.js';
+export { WindowsAdapter, windowsPlatform, setRingRegistrar, DEFAULT_TUNNEL_TYPE } from './backend.js';
+export { listWintunDevices, findWintunDevice, deviceInterfacePath, findDeviceObjectPath } from './devices.js';
+export type { WintunDevice } from './devices.js';
+export * from './encode.js';
+
+/**
+ * Installs a fresh emulated driver for every later `startSession` and returns it. Call
+ * {@link useKernelDriver} to go back.
+ */
+export function useEmulatedDriver(options: EmulatedDriverOptions = {}): EmulatedDriver {
+  const driver = createEmulatedDriver(options);
+  setRingRegistrar(driver);
+  return driver;
+}
+
+/** Restores the kernel driver's registrar. */
+export function useKernelDriver(): void {
+  setRingRegistrar(undefined);
+}
+
+/**
+ * Reads a `REG_SZ` value under an interface's Tcpip (4) or Tcpip6 (6) parameters key, as the DNS
+ * fallback writes it; `null` when absent.
+ */
+export function readTcpipValue(family: 4 | 6, guid: string, name: string): string | null {
+  const reg = registryApi();
+  const out: (bigint | null)[] = [null];
+  const status = reg.RegCreateKeyExW(hkeyLocalMachine(), tcpipInterfaceKey(family, guid), 0, null, 0, KEY_READ, null, out, null);
+  const key = out[0];
+  if (status !== 0 || key === null || key === undefined) return null;
+  try {
+    const type = [0];
+    const data = new Uint8Array(1024);
+    const size = [data.byteLength];
+    if (reg.RegQueryValueExW(key, name, null, type, data, size) !== 0) return null;
+    return utf16z(new Uint16Array(data.buffer, 0, Math.floor((size[0] ?? 0) / 2)));
+  } finally {
+    reg.RegCloseKey(key);
+  }
+}

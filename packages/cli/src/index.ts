@@ -1,0 +1,18 @@
+export * from '@wintun-ts/adapter';
+/**
+ * `@wintun-ts/cli`: the `wintun-ts` command (layer 5 of wintun-ts) as a library: {@link run}
+ * executes a command line against injectable streams, and the pieces the command is built from
+ * (pcap writer, echo responder) are reusable. Re-exports `@wintun-ts/adapter`. Importing this
+ * package runs nothing; the executable is `dist/main.js`.
+ *
+ * @packageDocumentation
+ */
+export { run, commands, mainHelp } from './run.js';
+export { ExitCode } from './io.js';
+export type { CliIo, ExitCodeValue } from './io.js';
+export type { Command, CommandContext, OptionSpec, OptionValues } from './command.js';
+export { PcapWriter, pcapGlobalHeader, pcapRecordHeader, nowMicros, PCAP_MAGIC, LINKTYPE_RAW, PCAP_DEFAULT_SNAPLEN } from './pcap.js';
+export type { BenchResult, BenchReport, BenchPath } from './commands/bench.js';
+export type { ListedAdapter } from './commands/list.js';
+export type { InterfaceCounters } from './commands/stats.js';
+export type { VersionInfo } from './commands/version.js';

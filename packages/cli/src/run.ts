@@ -1,0 +1,121 @@
+/**
+ * {@link run}: the whole `wintun-ts` command as a function of its arguments and a {@link CliIo},
+ * so tests drive it with in-memory streams. `main.ts` wires it to the process.
+ *
+ * @module
+ */
+import type { Command } from './command.js';
+import { EXIT_CODES_HELP, parseCommandArgs } from './command.js';
+import { Interrupted, reportError, reportUsage, UsageError } from './errors.js';
+import { ExitCode, flush, interruptExitCode, writeLine, type CliIo } from './io.js';
+import { benchCommand } from './commands/bench.js';
+import { captureCommand } from './commands/capture.js';
+import { createCommand } from './commands/create.js';
+import { deleteCommand } from './commands/delete.js';
+import { listCommand } from './commands/list.js';
+import { statsCommand } from './commands/stats.js';
+import { upCommand } from './commands/up.js';
+import { driverVersionCommand, versionCommand } from './commands/version.js';
+import { cliVersion } from './package-info.js';
+
+/**
+ * Every command, in the order `wintun-ts --help` lists them.
+ *
+ * @since 0.1.0
+ */
+export const commands: readonly Command[] = [
+  listCommand,
+  createCommand,
+  deleteCommand,
+  upCommand,
+  captureCommand,
+  statsCommand,
+  benchCommand,
+  driverVersionCommand,
+  versionCommand,
+];
+
+/** The top-level help text. */
+export function mainHelp(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `Usage: wintun-ts <command> [options]
+
+A virtual layer-3 network adapter from the command line: Wintun on Windows, TUN on Linux.
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run 'wintun-ts <command> --help' for a command's options and examples.
+Read commands (list, stats, driver-version, version, bench) take --json.
+
+Examples:
+  wintun-ts up wt0 --address 10.6.7.7/24 --echo        # ping 10.6.7.8 answers
+  wintun-ts capture wt0 -a 10.6.7.7/24 -w - | wireshark -k -i -
+  wintun-ts bench --json
+
+Options:
+  -h, --help      show this help
+  -V, --version   print the version
+
+${EXIT_CODES_HELP}
+
+Docs: docs/guides/cli.md and docs/guides/troubleshooting.md in the wintun-ts repository.`;
+}
+
+/**
+ * Runs `wintun-ts` with `argv` (the arguments after the program name) and resolves to the exit
+ * code: 0 ok, 1 runtime error, 2 usage error, 130 interrupted by SIGINT, 143 by SIGTERM. Never
+ * rejects: every error is printed to `io.stderr`. Long-running commands watch `io.signal` and
+ * tear down (session closed, adapter closed or deleted) before resolving.
+ *
+ * @example
+ * ```ts
+ * const code = await run(['version', '--json'], io);
+ * ```
+ * @since 0.1.0
+ */
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const code = await dispatch(argv, io);
+  await Promise.all([flush(io.stdout), flush(io.stderr)]);
+  return code;
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    io.stderr.write(`${mainHelp()}\n`);
+    return ExitCode.USAGE;
+  }
+  if (first === '-h' || first === '--help' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    const command = topic === undefined ? undefined : commands.find((c) => c.name === topic);
+    if (topic !== undefined && command === undefined) return reportUsage(io.stderr, new UsageError(`unknown command '${topic}'.`, null));
+    writeLine(io.stdout, command === undefined ? mainHelp() : command.help);
+    return ExitCode.OK;
+  }
+  if (first === '-V' || first === '--version') {
+    writeLine(io.stdout, cliVersion());
+    return ExitCode.OK;
+  }
+  const command = commands.find((c) => c.name === first);
+  if (command === undefined) {
+    const hint = first.startsWith('-') ? `unknown option '${first}' (options go after the command).` : `unknown command '${first}'.`;
+    return reportUsage(io.stderr, new UsageError(hint, null));
+  }
+  try {
+    const parsed = parseCommandArgs(command, rest);
+    if (parsed.help) {
+      writeLine(io.stdout, command.help);
+      return ExitCode.OK;
+    }
+    return await command.run({ io, values: parsed.values, positionals: parsed.positionals });
+  } catch (error) {
+    if (error instanceof UsageError) return reportUsage(io.stderr, error);
+    if (error instanceof Interrupted || (io.signal.aborted && isAbort(error))) return interruptExitCode(io.signal);
+    return reportError(io.stderr, error);
+  }
+}
+
+function isAbort(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ERR_WINTUN_ABORTED';
+}
