@@ -70,6 +70,18 @@ const paths = {
       }
     }
   },
+  // the batch form: receive() x32 -> releaseDeferred() each -> publishHead() once
+  rxb(n) {
+    for (let done = 0; done < n; done += B) {
+      fillSend();
+      for (let i = 0; i < B; i++) {
+        const off = reader.receive();
+        sink += sb[off];
+        reader.releaseDeferred(off);
+      }
+      reader.publishHead();
+    }
+  },
   // zero-copy send: allocate() -> fill in place -> commit()
   tx(n) {
     for (let done = 0; done < n; done += B) {
@@ -78,6 +90,23 @@ const paths = {
         rb.set(view, off);
         if (writer.commit(off)) event.set();
       }
+      for (let i = 0; i < B; i++) {
+        const off = consumer.next();
+        if (off === RING_EMPTY) break;
+        sink += rb[off];
+        consumer.release();
+      }
+    }
+  },
+  // the batch form: allocate() -> fill -> commitDeferred() x32, publish() once
+  txb(n) {
+    for (let done = 0; done < n; done += B) {
+      for (let i = 0; i < B; i++) {
+        const off = writer.allocate(size);
+        rb.set(view, off);
+        writer.commitDeferred(off);
+      }
+      if (writer.publish()) event.set();
       for (let i = 0; i < B; i++) {
         const off = consumer.next();
         if (off === RING_EMPTY) break;
@@ -130,6 +159,36 @@ if (Session) {
         cons2.release();
       }
       resetEvent(we);
+    }
+  };
+  paths['session-txb'] = (n) => {
+    for (let done = 0; done < n; done += B) {
+      for (let i = 0; i < B; i++) session.sendWith(size, fill, true);
+      session.flushSends();
+      for (let i = 0; i < B; i++) {
+        const off = cons2.next();
+        if (off === RING_EMPTY) break;
+        sink += rb2[off];
+        cons2.release();
+      }
+      resetEvent(we);
+    }
+  };
+  // informational: a lease is an object with a view and two closures by design
+  paths['session-lease'] = (n) => {
+    for (let done = 0; done < n; done += B) {
+      for (let i = 0; i < B; i++) {
+        const off = prod2.reserve(size);
+        sb2.set(view, off);
+        prod2.commitRecord(off, size);
+      }
+      if (prod2.publish()) re.set();
+      resetEvent(re);
+      for (let i = 0; i < B; i++) {
+        const p = session.tryReceive();
+        sink += p.data[0];
+        p.release();
+      }
     }
   };
 }

@@ -1,8 +1,11 @@
 // wintun-ts side of the ring benchmarks; same modes and JSON lines as bench/native/ring_bench.c.
-//   node bench/js/ring-bench.mjs throughput <send|recv> <size> <batch> <seconds>
-//   node bench/js/ring-bench.mjs usercost <rx|rxcopy|tx> <size> <seconds>
+//   node bench/js/ring-bench.mjs throughput <send|recv> <size> <batch> <seconds> [deferred 0|1]
+//   node bench/js/ring-bench.mjs usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds>
 //   node bench/js/ring-bench.mjs wakeup <send|recv> <iterations>
-//   node bench/js/ring-bench.mjs throughput-session|usercost-session ...   (same, through Session)
+//   node bench/js/ring-bench.mjs throughput-session|usercost-session ...   (same, through Session;
+//                                 usercost-session also takes op 'lease': tryReceive + release)
+// deferred / rxb / txb: the batch forms, one publication per batch (ring: releaseDeferred +
+// publishHead, commitDeferred + publish; session: drain, sendWith(..., true) + flushSends).
 // The user role runs on the main thread; the driver role runs in bench/js/workers/driver.mjs.
 import { Worker } from 'node:worker_threads';
 import { CAPACITY, allocatePair, loadEvents, loadRing, makeSource, nowNs, percentile, sleepSync, gapMaker, resetEvent } from './common.mjs';
@@ -10,7 +13,7 @@ import { CAPACITY, allocatePair, loadEvents, loadRing, makeSource, nowNs, percen
 const STOP = 0, READY = 1, COUNT = 2, DONE = 3;
 const WORKER = new URL('./workers/driver.mjs', import.meta.url);
 
-const [mode, a1, a2, a3, a4] = process.argv.slice(2);
+const [mode, a1, a2, a3, a4, a5] = process.argv.slice(2);
 const { ring, reason } = await loadRing();
 if (!ring) {
   console.log(JSON.stringify({ impl: 'wintun-ts', skipped: reason }));
@@ -72,7 +75,7 @@ function startDriver(workerMode, share, event, extra = {}) {
   };
 }
 
-async function throughput(dir, size, batch, seconds) {
+async function throughput(dir, size, batch, seconds, deferred) {
   const { memory, pair, share } = allocatePair(ring);
   const [event] = events.createEvents(1);
   const src = makeSource();
@@ -104,7 +107,12 @@ async function throughput(dir, size, batch, seconds) {
         sink += bytes[off];
         held[k++] = off;
       }
-      for (let i = 0; i < k; i++) reader.release(held[i]);
+      if (deferred) {
+        for (let i = 0; i < k; i++) reader.releaseDeferred(held[i]);
+        reader.publishHead();
+      } else {
+        for (let i = 0; i < k; i++) reader.release(held[i]);
+      }
       n += k;
       const t = performance.now();
       if (!measuring && t - start >= warm) {
@@ -133,7 +141,12 @@ async function throughput(dir, size, batch, seconds) {
         bytes.set(view, off);
         held[i] = off;
       }
-      for (let i = 0; i < batch; i++) if (writer.commit(held[i])) event.set();
+      if (deferred) {
+        for (let i = 0; i < batch; i++) writer.commitDeferred(held[i]);
+        if (writer.publish()) event.set();
+      } else {
+        for (let i = 0; i < batch; i++) if (writer.commit(held[i])) event.set();
+      }
       iter += batch;
       if (iter >= 256) {
         iter = 0;
@@ -155,7 +168,7 @@ async function throughput(dir, size, batch, seconds) {
   memory.free();
   const secs = (t1 - t0) / 1000;
   const pps = (c1 - c0) / secs;
-  out({ row: 'throughput', layer: 'ring', dir, size, batch, capacity: CAPACITY, memory: memory.kind, events: events.source, packets: c1 - c0, seconds: round(secs, 4), pps: Math.round(pps), gbps: round((pps * size * 8) / 1e9, 4) });
+  out({ row: 'throughput', layer: 'ring', dir, size, batch, deferred, capacity: CAPACITY, memory: memory.kind, events: events.source, packets: c1 - c0, seconds: round(secs, 4), pps: Math.round(pps), gbps: round((pps * size * 8) / 1e9, 4) });
 }
 
 function usercost(op, size, seconds) {
@@ -172,7 +185,7 @@ function usercost(op, size, seconds) {
   const writer = new ring.ReceiveRingWriter(pair.receive);
   const consumer = new ring.ReceiveRingConsumer(pair.receive);
   const sb = pair.send.bytes, rb = pair.receive.bytes;
-  const tx = op === 'tx', copy = op === 'rxcopy';
+  const tx = op === 'tx' || op === 'txb', copy = op === 'rxcopy', batched = op === 'rxb' || op === 'txb';
   let best = Infinity, total = 0;
   const roundMs = (seconds * 1000) / ROUNDS;
   for (let round = -1; round < ROUNDS; round++) {
@@ -193,16 +206,20 @@ function usercost(op, size, seconds) {
             const off = reader.receive();
             if (copy) outBuf.set(sb.subarray(off, off + reader.lastSize));
             else sink += sb[off];
-            reader.release(off);
+            if (batched) reader.releaseDeferred(off);
+            else reader.release(off);
           }
+          if (batched) reader.publishHead();
           timed += performance.now() - t0;
         } else {
           const t0 = performance.now();
           for (let i = 0; i < B; i++) {
             const off = writer.allocate(size);
             rb.set(view, off);
-            if (writer.commit(off)) event.set();
+            if (batched) writer.commitDeferred(off);
+            else if (writer.commit(off)) event.set();
           }
+          if (batched && writer.publish()) event.set();
           timed += performance.now() - t0;
           for (let i = 0; i < B; i++) {
             const off = consumer.next();
@@ -275,7 +292,7 @@ async function wakeup(dir, iterations) {
 
 // The same measurements through the Session API (layer 3): drain/receiveInto on the receive side,
 // sendWith on the send side (both zero-allocation), the session's own wait/spin policy.
-async function throughputSession(dir, size, batch, seconds) {
+async function throughputSession(dir, size, batch, seconds, deferred) {
   const Session = await loadSession();
   if (!Session) return out({ skipped: '@wintun-ts/session is not built' });
   const { memory, pair, share } = allocatePair(ring);
@@ -321,9 +338,21 @@ async function throughputSession(dir, size, batch, seconds) {
     const fill = (bytes, offset) => bytes.set(view, offset);
     let iter = 0;
     for (;;) {
-      for (let i = 0; i < batch; i++) {
-        while (!session.sendWith(size, fill)) {
-          if (driver.failure) throw driver.failure;
+      if (deferred) {
+        // sendWith(..., more = true) per packet, one flushSends() per batch (and before retrying
+        // on a full ring, or the driver would never see the deferred packets).
+        for (let i = 0; i < batch; i++) {
+          while (!session.sendWith(size, fill, true)) {
+            session.flushSends();
+            if (driver.failure) throw driver.failure;
+          }
+        }
+        session.flushSends();
+      } else {
+        for (let i = 0; i < batch; i++) {
+          while (!session.sendWith(size, fill)) {
+            if (driver.failure) throw driver.failure;
+          }
         }
       }
       iter += batch;
@@ -346,7 +375,7 @@ async function throughputSession(dir, size, batch, seconds) {
   await session.close();
   const secs = (t1 - t0) / 1000;
   const pps = (c1 - c0) / secs;
-  out({ row: 'throughput', layer: 'session', dir, size, batch, capacity: CAPACITY, memory: memory.kind, events: events.source, packets: c1 - c0, seconds: round(secs, 4), pps: Math.round(pps), gbps: round((pps * size * 8) / 1e9, 4) });
+  out({ row: 'throughput', layer: 'session', dir, size, batch, deferred, capacity: CAPACITY, memory: memory.kind, events: events.source, packets: c1 - c0, seconds: round(secs, 4), pps: Math.round(pps), gbps: round((pps * size * 8) / 1e9, 4) });
 }
 
 async function usercostSession(op, size, seconds) {
@@ -376,7 +405,7 @@ async function usercostSession(op, size, seconds) {
     const wall0 = performance.now();
     while (performance.now() - wall0 < (round < 0 ? 150 : roundMs)) {
       for (let rep = 0; rep < 16; rep++) {
-        if (op !== 'tx') {
+        if (op !== 'tx' && op !== 'txb') {
           for (let i = 0; i < B; i++) {
             const off = producer.reserve(size);
             sb.set(view, off);
@@ -385,11 +414,26 @@ async function usercostSession(op, size, seconds) {
           if (producer.publish()) readEvent.set();
           resetEvent(readEvent);
           const t0 = performance.now();
-          session.drain(fn, B);
+          if (op === 'lease') {
+            // the lease path: one ReceivedPacket per packet, read one byte, release
+            for (let i = 0; i < B; i++) {
+              const p = session.tryReceive();
+              sink += p.data[0];
+              p.release();
+            }
+          } else {
+            // rx, rxb and rxcopy: drain (one Head store per call)
+            session.drain(fn, B);
+          }
           timed += performance.now() - t0;
         } else {
           const t0 = performance.now();
-          for (let i = 0; i < B; i++) session.sendWith(size, fill);
+          if (op === 'txb') {
+            for (let i = 0; i < B; i++) session.sendWith(size, fill, true);
+            session.flushSends();
+          } else {
+            for (let i = 0; i < B; i++) session.sendWith(size, fill);
+          }
           timed += performance.now() - t0;
           for (let i = 0; i < B; i++) {
             const off = consumer.next();
@@ -454,10 +498,10 @@ function round(x, d) {
   return Math.round(x * f) / f;
 }
 
-if (mode === 'throughput') await throughput(a1, Number(a2), Number(a3), Number(a4));
+if (mode === 'throughput') await throughput(a1, Number(a2), Number(a3), Number(a4), a5 === '1');
 else if (mode === 'usercost') usercost(a1, Number(a2), Number(a3));
 else if (mode === 'wakeup') await wakeup(a1, Number(a2));
-else if (mode === 'throughput-session') await throughputSession(a1, Number(a2), Number(a3), Number(a4));
+else if (mode === 'throughput-session') await throughputSession(a1, Number(a2), Number(a3), Number(a4), a5 === '1');
 else if (mode === 'wakeup-session') await wakeupSession(Number(a1));
 else if (mode === 'usercost-session') await usercostSession(a1, Number(a2), Number(a3));
 else {

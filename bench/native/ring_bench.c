@@ -6,11 +6,11 @@
  * process, and the Win32 auto-reset events are replaced by a futex-based auto-reset event.
  *
  * Modes (each prints one JSON line per measurement on stdout):
- *   throughput <send|recv> <size> <batch> <seconds> [capacity]
+ *   throughput <send|recv> <size> <batch> <seconds> [capacity] [deferred 0|1]
  *       two pthreads. send = driver -> user over the Send ring (driver thread produces, main thread
  *       consumes with the release bit); recv = user -> driver over the Receive ring (main thread
  *       allocates/commits, driver thread consumes with spin-then-Alertable waiting).
- *   usercost <rx|rxcopy|tx> <size> <seconds> [capacity]
+ *   usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds> [capacity]
  *       one thread; the driver role and the user role alternate in batches of 32 and only the
  *       user-role calls are timed.
  *   wakeup <send|recv> <iterations> [capacity]
@@ -171,6 +171,21 @@ static inline void sr_release(send_reader *s, uint32_t payload) {
   atomic_store_explicit(&s->g.r->head, s->head_release, memory_order_release);
 }
 
+/* the batch form: release without the Head store, then one store per batch */
+static inline void sr_release_deferred(send_reader *s, uint32_t payload) {
+  *rec_size(&s->g, payload - 4) |= REL_BIT;
+  while (s->outstanding > 0) {
+    uint32_t sz = *rec_size(&s->g, s->head_release);
+    if (!(sz & REL_BIT)) break;
+    s->head_release = (s->head_release + REC(sz & ~REL_BIT)) & s->g.mask;
+    s->outstanding--;
+  }
+}
+static inline void sr_publish_head(send_reader *s) {
+  if (atomic_load_explicit(&s->g.r->head, memory_order_relaxed) != s->head_release)
+    atomic_store_explicit(&s->g.r->head, s->head_release, memory_order_release);
+}
+
 /* ---------------------------------------------------------------- Receive ring: user producer - */
 
 typedef struct { ring_t g; uint32_t ptail, tail_release, outstanding; } recv_writer;
@@ -200,6 +215,25 @@ static inline int rw_commit(recv_writer *w, uint32_t payload) {
   if (atomic_load_explicit(&w->g.r->tail, memory_order_relaxed) != w->tail_release) {
     atomic_store_explicit(&w->g.r->tail, w->tail_release, memory_order_release);
     atomic_thread_fence(memory_order_seq_cst); /* store Tail -> full fence -> load Alertable */
+    return atomic_load_explicit(&w->g.r->alertable, memory_order_acquire) != 0;
+  }
+  return 0;
+}
+
+/* the batch form: commit without publishing, then one Tail store + fence + Alertable load per batch */
+static inline void rw_commit_deferred(recv_writer *w, uint32_t payload) {
+  *rec_size(&w->g, payload - 4) &= ~REL_BIT;
+  while (w->outstanding > 0) {
+    uint32_t sz = *rec_size(&w->g, w->tail_release);
+    if (sz & REL_BIT) break;
+    w->tail_release = (w->tail_release + REC(sz)) & w->g.mask;
+    w->outstanding--;
+  }
+}
+static inline int rw_publish(recv_writer *w) {
+  if (atomic_load_explicit(&w->g.r->tail, memory_order_relaxed) != w->tail_release) {
+    atomic_store_explicit(&w->g.r->tail, w->tail_release, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
     return atomic_load_explicit(&w->g.r->alertable, memory_order_acquire) != 0;
   }
   return 0;
@@ -326,7 +360,7 @@ static void *tp_recv_driver(void *arg) {
   return NULL;
 }
 
-static void mode_throughput(const char *dir, uint32_t size, uint32_t batch, double seconds, uint32_t cap) {
+static void mode_throughput(const char *dir, uint32_t size, uint32_t batch, double seconds, uint32_t cap, int deferred) {
   tp_ctx x;
   memset(&x, 0, sizeof x);
   ring_init(&x.g, cap);
@@ -357,7 +391,12 @@ static void mode_throughput(const char *dir, uint32_t size, uint32_t batch, doub
         sink += s.g.r->data[off];
         held[k++] = (uint32_t)off;
       }
-      for (uint32_t i = 0; i < k; i++) sr_release(&s, held[i]);
+      if (deferred) {
+        for (uint32_t i = 0; i < k; i++) sr_release_deferred(&s, held[i]);
+        sr_publish_head(&s);
+      } else {
+        for (uint32_t i = 0; i < k; i++) sr_release(&s, held[i]);
+      }
       n += k;
       uint64_t t = now_ns();
       if (!measuring && t - start >= warm) { measuring = 1; t0 = t; c0 = n; }
@@ -375,8 +414,13 @@ static void mode_throughput(const char *dir, uint32_t size, uint32_t batch, doub
         memcpy(w.g.r->data + off, SRC, size);
         held[i] = (uint32_t)off;
       }
-      for (uint32_t i = 0; i < batch; i++)
-        if (rw_commit(&w, held[i])) event_set(&x.ev);
+      if (deferred) {
+        for (uint32_t i = 0; i < batch; i++) rw_commit_deferred(&w, held[i]);
+        if (rw_publish(&w)) event_set(&x.ev);
+      } else {
+        for (uint32_t i = 0; i < batch; i++)
+          if (rw_commit(&w, held[i])) event_set(&x.ev);
+      }
       iter += batch;
       if (iter >= 256) {
         iter = 0;
@@ -392,9 +436,9 @@ static void mode_throughput(const char *dir, uint32_t size, uint32_t batch, doub
   pthread_join(th, NULL);
   double secs = (double)(t1 - t0) / 1e9;
   double pps = (double)(c1 - c0) / secs;
-  printf("{\"impl\":\"c\",\"row\":\"throughput\",\"dir\":\"%s\",\"size\":%u,\"batch\":%u,\"capacity\":%u,"
+  printf("{\"impl\":\"c\",\"row\":\"throughput\",\"dir\":\"%s\",\"size\":%u,\"batch\":%u,\"deferred\":%s,\"capacity\":%u,"
          "\"packets\":%llu,\"seconds\":%.4f,\"pps\":%.0f,\"gbps\":%.4f}\n",
-         dir, size, batch, cap, (unsigned long long)(c1 - c0), secs, pps, pps * size * 8 / 1e9);
+         dir, size, batch, deferred ? "true" : "false", cap, (unsigned long long)(c1 - c0), secs, pps, pps * size * 8 / 1e9);
   fflush(stdout);
 }
 
@@ -406,7 +450,10 @@ static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_
   ring_init(&g, cap);
   event_t ev = { 0, 0 };
   static uint8_t out[65536];
-  int tx = strcmp(op, "tx") == 0, copy = strcmp(op, "rxcopy") == 0;
+  /* rxb / txb: the batch forms (release without the Head store / commit without publishing, one
+     publication per batch of 32) */
+  int batched = strcmp(op, "rxb") == 0 || strcmp(op, "txb") == 0;
+  int tx = strcmp(op, "tx") == 0 || strcmp(op, "txb") == 0, copy = strcmp(op, "rxcopy") == 0;
   send_producer p = { g, 0, &ev };
   send_reader s = { g, 0, 0, 0, 0 };
   ring_t g2;
@@ -436,16 +483,20 @@ static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_
               __asm__ volatile("" : : "r"(out) : "memory"); /* the copy must happen: out is never read */
             }
             else sink += g.r->data[off];
-            sr_release(&s, (uint32_t)off);
+            if (batched) sr_release_deferred(&s, (uint32_t)off);
+            else sr_release(&s, (uint32_t)off);
           }
+          if (batched) sr_publish_head(&s);
           timed += now_ns() - t0;
         } else {
           uint64_t t0 = now_ns();
           for (int i = 0; i < B; i++) {
             int64_t off = rw_allocate(&w, size);
             memcpy(g2.r->data + off, SRC, size);
-            if (rw_commit(&w, (uint32_t)off)) event_set(&ev);
+            if (batched) rw_commit_deferred(&w, (uint32_t)off);
+            else if (rw_commit(&w, (uint32_t)off)) event_set(&ev);
           }
+          if (batched && rw_publish(&w)) event_set(&ev);
           timed += now_ns() - t0;
           for (int i = 0; i < B; i++) {
             int64_t off = rc_next(&c);
@@ -569,8 +620,8 @@ static void mode_wakeup(const char *dir, int iters, uint32_t cap) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: ring_bench throughput <send|recv> <size> <batch> <seconds> [capacity]\n"
-          "       ring_bench usercost <rx|rxcopy|tx> <size> <seconds> [capacity]\n"
+          "usage: ring_bench throughput <send|recv> <size> <batch> <seconds> [capacity] [deferred 0|1]\n"
+          "       ring_bench usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds> [capacity]\n"
           "       ring_bench wakeup <send|recv> <iterations> [capacity]\n");
   exit(1);
 }
@@ -587,7 +638,7 @@ int main(int argc, char **argv) {
   if (!strcmp(argv[1], "throughput") && argc >= 6) {
     uint32_t size = (uint32_t)atoi(argv[3]), batch = (uint32_t)atoi(argv[4]);
     if (size < 20 || size > MAX_IP || batch < 1 || batch > 256) usage();
-    mode_throughput(argv[2], size, batch, atof(argv[5]), parse_cap(argc > 6 ? argv[6] : NULL));
+    mode_throughput(argv[2], size, batch, atof(argv[5]), parse_cap(argc > 6 ? argv[6] : NULL), argc > 7 && atoi(argv[7]) != 0);
   } else if (!strcmp(argv[1], "usercost") && argc >= 5) {
     uint32_t size = (uint32_t)atoi(argv[3]);
     if (size < 20 || size > MAX_IP) usage();

@@ -27,4 +27,11 @@ export { runProducerLoop, runConsumerLoop, createDriverControl, DriverControl } 
 export type { PacketSource, PacketSink, DriverLoopOptions, ProducerLoopOptions, ConsumerLoopOptions } from './driver/loops.js';
 export { startDriverWorkers } from './driver/host.js';
 export type { DriverWorkers, StartDriverWorkersOptions, DriverLoopSpec, DriverIoContext } from './driver/host.js';
+export { startSessionWithDriverWorkers } from './driver/start-session.js';
+export type {
+  DriverWorkersSetup,
+  DriverWorkersSpec,
+  SessionWithDriverWorkers,
+  StartSessionWithDriverWorkersOptions,
+} from './driver/start-session.js';
 export { workerUrl } from './worker-url.js';

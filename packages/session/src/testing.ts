@@ -17,8 +17,7 @@ import {
 } from '@wintun-ts/ring';
 import type { RingMemory, RingPair, RingPairLayout } from '@wintun-ts/ring';
 import { DriverControl } from './driver/loops.js';
-import { startDriverWorkers } from './driver/host.js';
-import type { DriverWorkers } from './driver/host.js';
+import { startSessionWithDriverWorkers } from './driver/start-session.js';
 import { createSharedEvents } from './events/open.js';
 import type { AutoResetEvent } from './events/types.js';
 import { Session } from './session.js';
@@ -26,8 +25,8 @@ import type { ReceiveOptions, SessionOptions } from './session.js';
 import { PacketQueue } from './testing/queue.js';
 import { workerUrl } from './worker-url.js';
 
-export { PacketQueue } from './testing/queue.js';
-export type { PacketQueueDescriptor } from './testing/queue.js';
+export { PacketQueue, queuePacketSink, queuePacketSource } from './testing/queue.js';
+export type { PacketQueueDescriptor, PacketTransform } from './testing/queue.js';
 
 /** Options of {@link createTestDriver} and {@link createInThreadDriver}. */
 export interface TestDriverOptions {
@@ -180,48 +179,8 @@ function statsOf(control: Int32Array): TestDriverStats {
  *   (`memory: 'native'` without koffi).
  */
 export async function createTestDriver(options: WorkerTestDriverOptions = {}): Promise<TestDriver> {
-  const layout = layoutOf(options);
-  const memory = allocateRingMemory(ringPairSize(layout), { kind: options.memory ?? 'shared' });
-  const rings = createRingPair(memory, layout);
-  const [readEvent, writeEvent] = createSharedEvents(2) as [ReturnType<typeof createSharedEvents>[0], ReturnType<typeof createSharedEvents>[0]];
-  const queueBytes = options.queueBytes ?? 0x400000;
-  const inbound = new PacketQueue(queueBytes);
-  const outbound = new PacketQueue(queueBytes);
-  const io = workerUrl('memory-io');
-
-  let workers: DriverWorkers;
-  try {
-    workers = await startDriverWorkers({
-      memory,
-      layout,
-      readEvent,
-      writeEvent,
-      producer: {
-        io,
-        ioOptions: { queue: inbound.describe() },
-        loop: { maxPacketSize: options.maxPacketSize, waitMs: options.driverWaitMs },
-      },
-      consumer: {
-        io,
-        ioOptions: { queue: outbound.describe() },
-        loop: {
-          spinUs: options.driverSpinUs,
-          waitMs: options.driverWaitMs,
-          mode: options.driverMode,
-          raceWindowUs: options.raceWindowUs,
-        },
-      },
-      onStop: () => {
-        inbound.close();
-        outbound.close();
-      },
-    });
-  } catch (error) {
-    memory.free();
-    throw error;
-  }
-
-  // Main-thread side of the outbound queue: deliver sent packets to subscribers or the buffer.
+  // Main-thread side of the outbound queue (pumped once the workers run, below): deliver sent
+  // packets to subscribers or the buffer.
   const buffer: Uint8Array[] = [];
   const subscribers = new Set<(packet: Uint8Array) => void>();
   const pending: Array<{ resolve: (p: Uint8Array) => void; reject: (e: unknown) => void }> = [];
@@ -235,6 +194,50 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
     if (waiter !== undefined) waiter.resolve(packet);
     else buffer.push(packet);
   };
+  const queueBytes = options.queueBytes ?? 0x400000;
+  // Created once the ring memory exists (as the driver workers' setup), so a bad capacity is reported first.
+  let inbound!: PacketQueue;
+  let outbound!: PacketQueue;
+  const { session, workers, writeEvent } = await startSessionWithDriverWorkers({
+    layout: layoutOf(options),
+    memory: options.memory ?? 'shared',
+    session: options.session,
+    workers: () => {
+      inbound = new PacketQueue(queueBytes);
+      outbound = new PacketQueue(queueBytes);
+      const io = workerUrl('memory-io');
+      return {
+        producer: {
+          io,
+          ioOptions: { queue: inbound.describe() },
+          loop: { maxPacketSize: options.maxPacketSize, waitMs: options.driverWaitMs },
+        },
+        consumer: {
+          io,
+          ioOptions: { queue: outbound.describe() },
+          loop: {
+            spinUs: options.driverSpinUs,
+            waitMs: options.driverWaitMs,
+            mode: options.driverMode,
+            raceWindowUs: options.raceWindowUs,
+          },
+        },
+        onStop: () => {
+          inbound.close();
+          outbound.close();
+        },
+      };
+    },
+    // Runs once, by session.close(), after the workers stopped.
+    onClose: async () => {
+      finished = true;
+      outbound.close();
+      await pump;
+      const error = new WintunError('ERR_WINTUN_CLOSED', 'The test driver was closed.');
+      for (const waiter of pending.splice(0)) waiter.reject(error);
+    },
+  });
+
   const drainOutbound = (): void => {
     for (let p = outbound.shift(); p !== null; p = outbound.shift()) deliver(p);
   };
@@ -245,19 +248,6 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
     }
     drainOutbound();
   })();
-
-  const link = {
-    failed: workers.failed,
-    async close(): Promise<void> {
-      await workers.close();
-      finished = true;
-      outbound.close();
-      await pump;
-      const error = new WintunError('ERR_WINTUN_CLOSED', 'The test driver was closed.');
-      for (const waiter of pending.splice(0)) waiter.reject(error);
-    },
-  };
-  const session = new Session({ rings, readEvent, writeEvent, link, memory }, options.session);
 
   const nextSent = (opts: ReceiveOptions = {}): Promise<Uint8Array> => {
     const ready = buffer.shift();

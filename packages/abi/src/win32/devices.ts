@@ -2,7 +2,8 @@
  * setupapi, cfgmgr32 and advapi32 bindings used to find a Wintun adapter's device object
  * (spec 6.3-6.4): enumerate present Net-class devices of enumerator `SWD\Wintun`, read
  * `NetLuidIndex` / `*IfType` from each device's driver key, take the instance ID, then ask cfgmgr32
- * for the `GUID_DEVINTERFACE_NET` interface path to open with `CreateFileW`. Bound on first use per
+ * for the `GUID_DEVINTERFACE_NET` interface path to open with `CreateFileW`; plus the device removal
+ * (`SetupDiCallClassInstaller(DIF_REMOVE)`) and the registry writes of the DNS fallback. Bound on first use per
  * thread by {@link setupapi}, {@link cfgmgr32} and {@link advapi32}. An export the system lacks
  * (e.g. under Wine) binds to a stand-in that throws `ERR_WINTUN_UNSUPPORTED_PLATFORM` when called
  * (see `isMissingExport`).
@@ -29,6 +30,17 @@ export const DICS_FLAG_GLOBAL = 0x1;
 export const DIREG_DRV = 0x2;
 /** Registry access: query values. */
 export const KEY_QUERY_VALUE = 0x1;
+/** Registry access: set values. */
+export const KEY_SET_VALUE = 0x2;
+/** Registry access: `KEY_READ` (query values, enumerate subkeys, notify, read control). */
+export const KEY_READ = 0x20019;
+/** `DIF_REMOVE`: the class-installer request that removes a device (`SetupDiCallClassInstaller`). */
+export const DIF_REMOVE = 0x5;
+
+/** `HKEY_LOCAL_MACHINE`: `(HKEY)(LONG)0x80000002`, sign-extended to the pointer width of this process. Pure. */
+export function hkeyLocalMachine(): bigint {
+  return process.arch === 'ia32' || process.arch === 'arm' ? 0x80000002n : 0xffffffff80000002n;
+}
 /** Registry value type: `REG_SZ`. */
 export const REG_SZ = 1;
 /** Registry value type: `REG_DWORD`. */
@@ -74,6 +86,8 @@ export interface SetupApi {
   >;
   /** `BOOL SetupDiDestroyDeviceInfoList(HDEVINFO)`. */
   readonly SetupDiDestroyDeviceInfoList: NativeFunction<(set: Win32Handle) => number>;
+  /** `BOOL SetupDiCallClassInstaller(DI_FUNCTION, HDEVINFO, PSP_DEVINFO_DATA)`, e.g. {@link DIF_REMOVE} (needs elevation). */
+  readonly SetupDiCallClassInstaller: NativeFunction<(fn: number, set: Win32Handle, data: SpDevinfoData) => number>;
 }
 
 /** The cfgmgr32 functions wintun-ts uses. CONFIGRET results; map with `CM_MapCrToWin32Err`. */
@@ -90,6 +104,15 @@ export interface CfgMgr32 {
 
 /** The advapi32 registry functions wintun-ts uses. Results are Win32 error numbers (0 = success). */
 export interface Advapi32 {
+  /**
+   * `LSTATUS RegCreateKeyExW(HKEY, LPCWSTR SubKey, DWORD 0, LPWSTR Class, DWORD Options, REGSAM, LPSECURITY_ATTRIBUTES, PHKEY, LPDWORD Disposition)`;
+   * `result[0]` receives the key (close it with `RegCloseKey`).
+   */
+  readonly RegCreateKeyExW: NativeFunction<
+    (key: Win32Handle, subKey: string, reserved: number, klass: null, options: number, access: number, security: null, result: Win32Handle[], disposition: null) => number
+  >;
+  /** `LSTATUS RegSetValueExW(HKEY, LPCWSTR Name, DWORD 0, DWORD Type, const BYTE *Data, DWORD cbData)`. */
+  readonly RegSetValueExW: NativeFunction<(key: Win32Handle, name: string, reserved: number, type: number, data: Uint8Array, size: number) => number>;
   /** `LSTATUS RegQueryValueExW(HKEY, LPCWSTR, LPDWORD Reserved, LPDWORD Type, LPBYTE Data, LPDWORD cbData)`; `type` and `size` are one-element arrays (`size` in and out, bytes). */
   readonly RegQueryValueExW: NativeFunction<
     (key: Win32Handle, name: string, reserved: null, type: [number] | number[], data: Uint8Array | null, size: [number] | number[]) => number
@@ -121,6 +144,7 @@ export const setupapi: () => SetupApi = lazy(() => {
       koffi.out(koffi.pointer('uint32_t')),
     ]),
     SetupDiDestroyDeviceInfoList: f('SetupDiDestroyDeviceInfoList', 'int', [HANDLE]),
+    SetupDiCallClassInstaller: f('SetupDiCallClassInstaller', 'int', ['uint32_t', HANDLE, koffi.pointer(SP_DEVINFO_DATA)]),
   };
 });
 
@@ -159,6 +183,18 @@ export const advapi32: () => Advapi32 = lazy(() => {
   const f = <F extends (...args: never[]) => unknown>(name: string, result: Parameters<typeof bindStdcall>[3], params: Parameters<typeof bindStdcall>[4]) =>
     bindStdcallOrStub<F>(lib, 'advapi32.dll', name, result, params);
   return {
+    RegCreateKeyExW: f('RegCreateKeyExW', 'int32_t', [
+      HANDLE,
+      'str16',
+      'uint32_t',
+      'void *',
+      'uint32_t',
+      'uint32_t',
+      'void *',
+      koffi.out(koffi.pointer(HANDLE)),
+      'void *',
+    ]),
+    RegSetValueExW: f('RegSetValueExW', 'int32_t', [HANDLE, 'str16', 'uint32_t', 'uint32_t', 'void *', 'uint32_t']),
     RegQueryValueExW: f('RegQueryValueExW', 'int32_t', [
       HANDLE,
       'str16',
@@ -170,6 +206,20 @@ export const advapi32: () => Advapi32 = lazy(() => {
     RegCloseKey: f('RegCloseKey', 'int32_t', [HANDLE]),
   };
 });
+
+/** Decodes a NUL-terminated UTF-16 string from a buffer (the whole buffer when it has no NUL). Pure. */
+export function utf16z(buffer: Uint16Array): string {
+  const end = buffer.indexOf(0);
+  return new TextDecoder('utf-16le').decode(buffer.subarray(0, end < 0 ? buffer.length : end));
+}
+
+/** Encodes a string as `REG_SZ` data: UTF-16LE with the terminating NUL. Pure. */
+export function regSzBytes(text: string): Uint8Array {
+  const out = new Uint8Array((text.length + 1) * 2);
+  const v = new DataView(out.buffer);
+  for (let i = 0; i < text.length; i++) v.setUint16(i * 2, text.charCodeAt(i), true);
+  return out;
+}
 
 /**
  * Splits a `REG_MULTI_SZ` / `PZZWSTR` buffer (UTF-16 strings, each NUL-terminated, an empty one

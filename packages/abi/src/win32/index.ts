@@ -52,11 +52,14 @@ export {
   CR_BUFFER_SMALL,
   CR_SUCCESS,
   DICS_FLAG_GLOBAL,
+  DIF_REMOVE,
   DIGCF_PRESENT,
   DIREG_DRV,
   GUID_DEVCLASS_NET,
   GUID_DEVINTERFACE_NET,
   KEY_QUERY_VALUE,
+  KEY_READ,
+  KEY_SET_VALUE,
   MAX_DEVICE_ID_LEN,
   REG_DWORD,
   REG_MULTI_SZ,
@@ -64,8 +67,11 @@ export {
   WINTUN_ENUMERATOR,
   advapi32,
   cfgmgr32,
+  hkeyLocalMachine,
+  regSzBytes,
   setupapi,
   splitMultiSz,
+  utf16z,
 } from './devices.js';
 export type { Advapi32, CfgMgr32, SetupApi, SpDevinfoData } from './devices.js';
 export {
@@ -86,8 +92,9 @@ export {
   IpPrefixOriginManual,
   MIB_IPPROTO_NETMGMT,
   iphlpapi,
+  iphlpapiRaw,
 } from './iphlpapi.js';
-export type { Iphlpapi, NetLuidStruct, Win32StructValue } from './iphlpapi.js';
+export type { Iphlpapi, IphlpapiRaw, NetLuidStruct, Win32StructValue } from './iphlpapi.js';
 export {
   WINTUN_DLL_NAME,
   WINTUN_DOWNLOAD_URL,

@@ -4,6 +4,9 @@
  * (`NETIO_STATUS`, 0 = success) unless noted. Struct arguments are koffi struct values of the
  * types in {@link win32Types}; `_Out_` / `_Inout_` struct parameters are filled in place.
  *
+ * {@link iphlpapiRaw} binds the same row functions taking their rows as raw bytes (`void *`), for
+ * callers that encode rows themselves (the adapter's pure encoders).
+ *
  * `SetInterfaceDnsSettings` exists only on Windows 10 2004 and later: it is bound optionally and
  * is `null` where missing.
  * Any other export the system lacks (e.g. under Wine) binds to a stand-in that throws
@@ -137,5 +140,73 @@ export const iphlpapi: () => Iphlpapi = lazy(() => {
         [t.GUID, ptr(t.DNS_INTERFACE_SETTINGS)],
         true,
       ),
+  };
+});
+
+/**
+ * The iphlpapi functions with their rows, LUIDs and GUIDs as raw bytes (`void *`): the caller
+ * encodes and decodes them (64-bit Windows layouts: `MIB_UNICASTIPADDRESS_ROW` 80 bytes,
+ * `MIB_IPINTERFACE_ROW` 168, `MIB_IPFORWARD_ROW2` 104, `NET_LUID` 8, `GUID` 16). Results are Win32
+ * error numbers (0 = success).
+ */
+export interface IphlpapiRaw {
+  /** `void InitializeUnicastIpAddressEntry(PMIB_UNICASTIPADDRESS_ROW)`: fills defaults into `row`. */
+  readonly InitializeUnicastIpAddressEntry: NativeFunction<(row: Uint8Array) => void>;
+  /** `NETIO_STATUS CreateUnicastIpAddressEntry(const MIB_UNICASTIPADDRESS_ROW *)`. */
+  readonly CreateUnicastIpAddressEntry: NativeFunction<(row: Uint8Array) => number>;
+  /** `NETIO_STATUS DeleteUnicastIpAddressEntry(const MIB_UNICASTIPADDRESS_ROW *)`. */
+  readonly DeleteUnicastIpAddressEntry: NativeFunction<(row: Uint8Array) => number>;
+  /** The same binding as {@link Iphlpapi.GetUnicastIpAddressTable} (its prototype has no row). */
+  readonly GetUnicastIpAddressTable: Iphlpapi['GetUnicastIpAddressTable'];
+  /** The same binding as {@link Iphlpapi.FreeMibTable}. */
+  readonly FreeMibTable: Iphlpapi['FreeMibTable'];
+  /** `NETIO_STATUS GetIpInterfaceEntry(PMIB_IPINTERFACE_ROW)` (Family and InterfaceLuid in, the rest out). */
+  readonly GetIpInterfaceEntry: NativeFunction<(row: Uint8Array) => number>;
+  /** `NETIO_STATUS SetIpInterfaceEntry(PMIB_IPINTERFACE_ROW)`. */
+  readonly SetIpInterfaceEntry: NativeFunction<(row: Uint8Array) => number>;
+  /** `void InitializeIpForwardEntry(PMIB_IPFORWARD_ROW2)`. */
+  readonly InitializeIpForwardEntry: NativeFunction<(row: Uint8Array) => void>;
+  /** `NETIO_STATUS CreateIpForwardEntry2(const MIB_IPFORWARD_ROW2 *)`. */
+  readonly CreateIpForwardEntry2: NativeFunction<(row: Uint8Array) => number>;
+  /** `NETIO_STATUS DeleteIpForwardEntry2(const MIB_IPFORWARD_ROW2 *)`. */
+  readonly DeleteIpForwardEntry2: NativeFunction<(row: Uint8Array) => number>;
+  /** `NETIO_STATUS ConvertInterfaceLuidToIndex(const NET_LUID *, PNET_IFINDEX)`: `index[0]` receives it. */
+  readonly ConvertInterfaceLuidToIndex: NativeFunction<(luid: Uint8Array, index: number[]) => number>;
+  /** `NETIO_STATUS ConvertInterfaceLuidToGuid(const NET_LUID *, GUID *)`: 16 bytes out. */
+  readonly ConvertInterfaceLuidToGuid: NativeFunction<(luid: Uint8Array, guid: Uint8Array) => number>;
+  /** `NETIO_STATUS ConvertInterfaceLuidToAlias(const NET_LUID *, PWSTR, SIZE_T chars)`. */
+  readonly ConvertInterfaceLuidToAlias: NativeFunction<(luid: Uint8Array, alias: Uint16Array, chars: number) => number>;
+  /** `NETIO_STATUS ConvertInterfaceLuidToNameW(const NET_LUID *, PWSTR, SIZE_T chars)`. */
+  readonly ConvertInterfaceLuidToNameW: NativeFunction<(luid: Uint8Array, name: Uint16Array, chars: number) => number>;
+}
+
+/**
+ * Returns the raw-bytes iphlpapi bindings ({@link IphlpapiRaw}), binding them on first use in this
+ * thread. Functions whose prototype has no struct are shared with {@link iphlpapi}; the others are a
+ * second prototype (`void *` in place of the struct pointer) of the same export.
+ *
+ * @throws WintunError `ERR_WINTUN_UNSUPPORTED_PLATFORM` off Windows.
+ */
+export const iphlpapiRaw: () => IphlpapiRaw = lazy(() => {
+  const koffi = loadKoffi();
+  const lib = loadSystemDll('iphlpapi.dll');
+  const typed = iphlpapi();
+  const f = <F extends (...args: never[]) => unknown>(name: string, result: Parameters<typeof bindStdcall>[3], params: Parameters<typeof bindStdcall>[4]) =>
+    bindStdcallOrStub<F>(lib, 'iphlpapi.dll', name, result, params);
+  return {
+    InitializeUnicastIpAddressEntry: f('InitializeUnicastIpAddressEntry', 'void', ['void *']),
+    CreateUnicastIpAddressEntry: f('CreateUnicastIpAddressEntry', 'uint32_t', ['void *']),
+    DeleteUnicastIpAddressEntry: f('DeleteUnicastIpAddressEntry', 'uint32_t', ['void *']),
+    GetUnicastIpAddressTable: typed.GetUnicastIpAddressTable,
+    FreeMibTable: typed.FreeMibTable,
+    GetIpInterfaceEntry: f('GetIpInterfaceEntry', 'uint32_t', ['void *']),
+    SetIpInterfaceEntry: f('SetIpInterfaceEntry', 'uint32_t', ['void *']),
+    InitializeIpForwardEntry: f('InitializeIpForwardEntry', 'void', ['void *']),
+    CreateIpForwardEntry2: f('CreateIpForwardEntry2', 'uint32_t', ['void *']),
+    DeleteIpForwardEntry2: f('DeleteIpForwardEntry2', 'uint32_t', ['void *']),
+    ConvertInterfaceLuidToIndex: f('ConvertInterfaceLuidToIndex', 'uint32_t', ['void *', koffi.out(koffi.pointer('uint32_t'))]),
+    ConvertInterfaceLuidToGuid: f('ConvertInterfaceLuidToGuid', 'uint32_t', ['void *', 'void *']),
+    ConvertInterfaceLuidToAlias: f('ConvertInterfaceLuidToAlias', 'uint32_t', ['void *', 'void *', 'size_t']),
+    ConvertInterfaceLuidToNameW: f('ConvertInterfaceLuidToNameW', 'uint32_t', ['void *', 'void *', 'size_t']),
   };
 });

@@ -32,16 +32,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   DriverControl,
-  Session,
   WintunError,
-  allocateRingMemory,
-  createRingPair,
-  createSharedEvents,
   linuxLibc,
   linuxErrno,
-  ringPairSize,
-  startDriverWorkers,
-  type RingMemory,
+  startSessionWithDriverWorkers,
+  type Session,
 } from '@wintun-ts/session';
 import type { IpPrefix } from '../net.js';
 import type {
@@ -249,7 +244,6 @@ class LinuxAdapterBackend implements AdapterBackend {
     }
     sessionsByDevice.add(this.name);
     let attached: TunDevice | null = null;
-    let memory: RingMemory | null = null;
     let fd: number;
     const held = heldDevices.get(this.name) ?? null;
     try {
@@ -270,50 +264,31 @@ class LinuxAdapterBackend implements AdapterBackend {
         }
         fd = attached.fd;
       }
-      const layout = { sendCapacity: capacity, receiveCapacity: capacity };
-      memory = allocateRingMemory(ringPairSize(layout), { kind: 'native' });
-      const rings = createRingPair(memory, layout);
-      const events = createSharedEvents(2);
-      const readEvent = events[0]!;
-      const writeEvent = events[1]!;
       const counters = new SharedArrayBuffer(TunIoCounter.SIZE * 4);
-      const base = memory.address as bigint;
-      const link = nl.getLink(this.name);
-      // Each read reserves room for the largest packet the device can carry now.
-      const maxPacketSize = Math.min(0xffff, Math.max(link.mtu, 1280));
-      setCarrier(fd, true);
-      if (!link.up) nl.setLinkUp(this.name, true);
-      const io = tunIoUrl();
-      const sourceOptions: TunIoOptions = { fd, address: base + BigInt(rings.send.byteOffset), ringSize: rings.send.ringSize, counters };
-      const sinkOptions: TunIoOptions = { fd, address: base + BigInt(rings.receive.byteOffset), ringSize: rings.receive.ringSize, counters };
-      const workers = await startDriverWorkers({
-        memory,
-        layout,
-        readEvent,
-        writeEvent,
-        producer: { io, ioOptions: sourceOptions, loop: { waitMs: DRIVER_WAIT_MS, maxPacketSize } },
-        consumer: { io, ioOptions: sinkOptions, loop: { waitMs: DRIVER_WAIT_MS } },
-      });
       const device = attached;
       const name = this.name;
-      let linkClosed: Promise<void> | null = null;
-      const session = new Session({
-        rings,
-        readEvent,
-        writeEvent,
-        memory,
-        link: {
-          failed: workers.failed,
-          close: () =>
-            (linkClosed ??= (async () => {
-              try {
-                await workers.close();
-              } finally {
-                if (device !== null) device.close();
-                else if (held !== null && !held.closed) setCarrier(held.fd, false);
-                sessionsByDevice.delete(name);
-              }
-            })()),
+      const { session, workers } = await startSessionWithDriverWorkers({
+        layout: { sendCapacity: capacity, receiveCapacity: capacity },
+        memory: 'native',
+        workers: ({ memory, rings }) => {
+          const base = memory.address as bigint;
+          const link = nl.getLink(name);
+          // Each read reserves room for the largest packet the device can carry now.
+          const maxPacketSize = Math.min(0xffff, Math.max(link.mtu, 1280));
+          setCarrier(fd, true);
+          if (!link.up) nl.setLinkUp(name, true);
+          const io = tunIoUrl();
+          const sourceOptions: TunIoOptions = { fd, address: base + BigInt(rings.send.byteOffset), ringSize: rings.send.ringSize, counters };
+          const sinkOptions: TunIoOptions = { fd, address: base + BigInt(rings.receive.byteOffset), ringSize: rings.receive.ringSize, counters };
+          return {
+            producer: { io, ioOptions: sourceOptions, loop: { waitMs: DRIVER_WAIT_MS, maxPacketSize } },
+            consumer: { io, ioOptions: sinkOptions, loop: { waitMs: DRIVER_WAIT_MS } },
+          };
+        },
+        onClose: () => {
+          if (device !== null) device.close();
+          else if (held !== null && !held.closed) setCarrier(held.fd, false);
+          sessionsByDevice.delete(name);
         },
       });
       driverStats.set(session, statsView(workers.control, new Int32Array(counters)));
@@ -326,7 +301,6 @@ class LinuxAdapterBackend implements AdapterBackend {
       sessionsByDevice.delete(this.name);
       attached?.close();
       if (held !== null && !held.closed) setCarrier(held.fd, false);
-      memory?.free();
       throw error;
     }
   }

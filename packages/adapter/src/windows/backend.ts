@@ -22,6 +22,7 @@ import {
   DNS_SETTING_IPV6,
   DNS_SETTING_NAMESERVER,
   DNS_SETTING_SEARCHLIST,
+  KEY_SET_VALUE,
   REG_SZ,
   Session,
   WintunError,
@@ -32,17 +33,23 @@ import {
   formatGuid,
   getLastError,
   guidBytesToStruct,
+  hkeyLocalMachine,
   iphlpapi,
+  iphlpapiRaw,
   isValidRingCapacity,
   loadKoffi,
   loadWintun,
   parseGuid,
+  advapi32,
+  regSzBytes,
   ringPairSize,
   ringSizeFromCapacity,
+  utf16z,
   win32Error,
   wintunArchOf,
   type NativeFunction,
   type Win32Event,
+  type Win32Handle,
   type WintunLibrary,
   type WintunLogLevel,
 } from '@wintun-ts/session';
@@ -74,7 +81,6 @@ import {
   tcpipInterfaceKey,
   writeLuid,
 } from './encode.js';
-import { KEY_SET_VALUE, hkeyLocalMachine, rawIphlpapi, regSzBytes, registryApi, utf16z } from './native.js';
 import { kernelRegistrar, type RingRegistrar } from './registrar.js';
 
 /** The tunnel type used when {@link AdapterCreateOptions.tunnelType} is not given. */
@@ -156,16 +162,16 @@ function luidBytes(luid: bigint): Uint8Array {
 
 function luidToIndex(luid: bigint): number | null {
   const index = [0];
-  return rawIphlpapi().ConvertInterfaceLuidToIndex(luidBytes(luid), index) === 0 ? (index[0] ?? 0) : null;
+  return iphlpapiRaw().ConvertInterfaceLuidToIndex(luidBytes(luid), index) === 0 ? (index[0] ?? 0) : null;
 }
 
 function luidToGuid(luid: bigint): string | null {
   const guid = new Uint8Array(16);
-  return rawIphlpapi().ConvertInterfaceLuidToGuid(luidBytes(luid), guid) === 0 ? normalizeGuid(formatGuid(guid)) : null;
+  return iphlpapiRaw().ConvertInterfaceLuidToGuid(luidBytes(luid), guid) === 0 ? normalizeGuid(formatGuid(guid)) : null;
 }
 
 function luidToAlias(luid: bigint): string | null {
-  const ip = rawIphlpapi();
+  const ip = iphlpapiRaw();
   const buffer = new Uint16Array(257);
   if (ip.ConvertInterfaceLuidToAlias(luidBytes(luid), buffer, buffer.length) === 0) return utf16z(buffer);
   if (ip.ConvertInterfaceLuidToNameW(luidBytes(luid), buffer, buffer.length) === 0) return utf16z(buffer);
@@ -174,7 +180,7 @@ function luidToAlias(luid: bigint): string | null {
 
 function interfaceRow(luid: bigint, family: 4 | 6): { row: Uint8Array | null; status: number } {
   const row = encodeIpInterfaceKey(family, luid);
-  const status = rawIphlpapi().GetIpInterfaceEntry(row);
+  const status = iphlpapiRaw().GetIpInterfaceEntry(row);
   return { row: status === 0 ? row : null, status };
 }
 
@@ -254,7 +260,7 @@ export class WindowsAdapter implements AdapterBackend {
   /** Addresses of this interface (GetUnicastIpAddressTable filtered by LUID). */
   async addresses(): Promise<AdapterAddress[]> {
     this.#live();
-    const ip = rawIphlpapi();
+    const ip = iphlpapiRaw();
     const table: (bigint | null)[] = [null];
     const status = ip.GetUnicastIpAddressTable(0, table);
     if (status !== 0) throw win32Error('GetUnicastIpAddressTable', status, `Listing the addresses of ${this.name}`);
@@ -284,7 +290,7 @@ export class WindowsAdapter implements AdapterBackend {
    */
   async addAddress(prefix: IpPrefix): Promise<void> {
     this.#live();
-    const ip = rawIphlpapi();
+    const ip = iphlpapiRaw();
     const row = new Uint8Array(UNICAST_ROW.size);
     ip.InitializeUnicastIpAddressEntry(row);
     fillUnicastRow(row, this.luid, prefix);
@@ -301,7 +307,7 @@ export class WindowsAdapter implements AdapterBackend {
     this.#live();
     const row = new Uint8Array(UNICAST_ROW.size);
     fillUnicastRow(row, this.luid, prefix);
-    const status = rawIphlpapi().DeleteUnicastIpAddressEntry(row);
+    const status = iphlpapiRaw().DeleteUnicastIpAddressEntry(row);
     if (status !== 0) throw netioError('DeleteUnicastIpAddressEntry', status, `Removing ${prefix.address} from ${this.name}`);
   }
 
@@ -318,7 +324,7 @@ export class WindowsAdapter implements AdapterBackend {
   /** Sets `NlMtu` on the IPv4 and the IPv6 interface (a family that is disabled is skipped). */
   async setMtu(mtu: number): Promise<void> {
     this.#live();
-    const ip = rawIphlpapi();
+    const ip = iphlpapiRaw();
     let done = 0;
     let lastStatus = ERROR_NOT_FOUND;
     for (const family of [4, 6] as const) {
@@ -353,7 +359,7 @@ export class WindowsAdapter implements AdapterBackend {
    */
   async addRoute(route: ParsedRoute): Promise<void> {
     this.#live();
-    const ip = rawIphlpapi();
+    const ip = iphlpapiRaw();
     const row = new Uint8Array(IPFORWARD_ROW2.size);
     ip.InitializeIpForwardEntry(row);
     fillForwardRow(row, this.luid, route.destination, route.gateway, route.metric);
@@ -368,7 +374,7 @@ export class WindowsAdapter implements AdapterBackend {
    */
   async removeRoute(route: ParsedRoute): Promise<void> {
     this.#live();
-    const ip = rawIphlpapi();
+    const ip = iphlpapiRaw();
     const row = new Uint8Array(IPFORWARD_ROW2.size);
     ip.InitializeIpForwardEntry(row);
     fillForwardRow(row, this.luid, route.destination, route.gateway, route.metric);
@@ -497,7 +503,7 @@ export class WindowsAdapter implements AdapterBackend {
 }
 
 function writeRegistryStrings(subKey: string, values: readonly [string, string][], what: string): void {
-  const reg = registryApi();
+  const reg = advapi32();
   const out: (bigint | null)[] = [null];
   const status = reg.RegCreateKeyExW(hkeyLocalMachine(), subKey, 0, null, 0, KEY_SET_VALUE, null, out, null);
   const key = out[0];
@@ -515,17 +521,27 @@ function writeRegistryStrings(subKey: string, values: readonly [string, string][
 
 // ------------------------------------------------------------------ the platform
 
-async function create(options: AdapterCreateOptions): Promise<AdapterBackend> {
+/**
+ * Loads wintun.dll and attaches the logger, then wraps the adapter handle `call` returns in a
+ * {@link WindowsAdapter}. A NULL handle throws the Win32 error of `syscall`; if wrapping fails, the
+ * handle is closed again; on any failure the logger is detached.
+ */
+async function adapterFrom(
+  options: AdapterOpenOptions,
+  name: string,
+  syscall: 'WintunCreateAdapter' | 'WintunOpenAdapter',
+  what: string,
+  owned: boolean,
+  call: (lib: WintunLibrary) => { readonly handle: Promise<{ result: Win32Handle; lastError: number }>; readonly guid: string | null },
+): Promise<AdapterBackend> {
   const lib = loadLibrary(options);
   const detach = attachLogger(lib, options.logger);
   try {
-    const name = options.name;
-    const type = options.tunnelType ?? DEFAULT_TUNNEL_TYPE;
-    const guid = options.guid === undefined ? null : normalizeGuid(options.guid);
-    const { result, lastError } = await callAsync(lib.fn.WintunCreateAdapter, name, type, guid === null ? null : guidBytesToStruct(parseGuid(guid)));
-    if (isNull(result)) throw win32Error('WintunCreateAdapter', lastError, `Creating adapter ${JSON.stringify(name)}`);
+    const { handle, guid } = call(lib);
+    const { result, lastError } = await handle;
+    if (isNull(result)) throw win32Error(syscall, lastError, what);
     try {
-      return new WindowsAdapter(lib, result as bigint, true, name, guid, detach);
+      return new WindowsAdapter(lib, result as bigint, owned, name, guid, detach);
     } catch (error) {
       await callAsync(lib.fn.WintunCloseAdapter, result);
       throw error;
@@ -536,22 +552,20 @@ async function create(options: AdapterCreateOptions): Promise<AdapterBackend> {
   }
 }
 
-async function open(name: string, options: AdapterOpenOptions): Promise<AdapterBackend> {
-  const lib = loadLibrary(options);
-  const detach = attachLogger(lib, options.logger);
-  try {
-    const { result, lastError } = await callAsync(lib.fn.WintunOpenAdapter, name);
-    if (isNull(result)) throw win32Error('WintunOpenAdapter', lastError, `Opening adapter ${JSON.stringify(name)}`);
-    try {
-      return new WindowsAdapter(lib, result as bigint, false, name, null, detach);
-    } catch (error) {
-      await callAsync(lib.fn.WintunCloseAdapter, result);
-      throw error;
-    }
-  } catch (error) {
-    detach();
-    throw error;
-  }
+function create(options: AdapterCreateOptions): Promise<AdapterBackend> {
+  const name = options.name;
+  return adapterFrom(options, name, 'WintunCreateAdapter', `Creating adapter ${JSON.stringify(name)}`, true, (lib) => {
+    const type = options.tunnelType ?? DEFAULT_TUNNEL_TYPE;
+    const guid = options.guid === undefined ? null : normalizeGuid(options.guid);
+    return { handle: callAsync(lib.fn.WintunCreateAdapter, name, type, guid === null ? null : guidBytesToStruct(parseGuid(guid))), guid };
+  });
+}
+
+function open(name: string, options: AdapterOpenOptions): Promise<AdapterBackend> {
+  return adapterFrom(options, name, 'WintunOpenAdapter', `Opening adapter ${JSON.stringify(name)}`, false, (lib) => ({
+    handle: callAsync(lib.fn.WintunOpenAdapter, name),
+    guid: null,
+  }));
 }
 
 async function list(_options: AdapterOpenOptions): Promise<AdapterInfo[]> {

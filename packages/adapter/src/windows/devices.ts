@@ -13,6 +13,7 @@ import {
   CR_BUFFER_SMALL,
   CR_SUCCESS,
   DICS_FLAG_GLOBAL,
+  DIF_REMOVE,
   DIGCF_PRESENT,
   DIREG_DRV,
   ERROR_NO_MORE_ITEMS,
@@ -33,13 +34,13 @@ import {
   parseGuid,
   setupapi,
   splitMultiSz,
+  utf16z,
   win32Error,
   win32Types,
   wintunInstanceIdForGuid,
   type SpDevinfoData,
 } from '@wintun-ts/session';
 import { luidFromParts } from './encode.js';
-import { DIF_REMOVE, deviceRemovalApi, utf16z } from './native.js';
 
 /** One present Wintun device, as its driver key describes it. */
 export interface WintunDevice {
@@ -209,7 +210,7 @@ export function removeWintunDevice(luid: bigint): boolean {
   let failure: WintunError | null = null;
   forEachWintunDevice((set, data, device) => {
     if (device.luid !== luid) return false;
-    if (deviceRemovalApi().SetupDiCallClassInstaller(DIF_REMOVE, set, data as unknown as Record<string, unknown>) === 0) {
+    if (setupapi().SetupDiCallClassInstaller(DIF_REMOVE, set, data) === 0) {
       failure = win32Error('SetupDiCallClassInstaller', getLastError(), `Removing ${device.instanceId}`);
     } else {
       removed = true;

@@ -7,7 +7,7 @@
  * range, non-NULL ring and event -> 87; a bad event handle -> 6; Send Tail < capacity -> 87),
  * attaches to the ring memory by address, opens both events by handle, and runs the driver loops
  * of `@wintun-ts/session` (`startDriverWorkers`) in workers against a "network stack" of
- * {@link StackQueue}s. Not emulated: the access check (5) and the memory probe (1784).
+ * `PacketQueue`s (`@wintun-ts/session/testing`). Not emulated: the access check (5) and the memory probe (1784).
  *
  * Not part of the default entry: import it from `dist/windows/testing.js`.
  *
@@ -36,7 +36,7 @@ import {
   type TunRegisterRings,
 } from '@wintun-ts/session';
 import { registrationError, type RegistrationTarget, type RingRegistrar, type RingRegistration } from './registrar.js';
-import { StackQueue } from './stack-queue.js';
+import { PacketQueue } from '@wintun-ts/session/testing';
 
 /** Options of {@link createEmulatedDriver}. */
 export interface EmulatedDriverOptions {
@@ -160,8 +160,8 @@ export function createEmulatedDriver(options: EmulatedDriverOptions = {}): Emula
     const ringPair = createRingPair(memory, layout);
     const readEvent = openWin32Event(rings.send.tailMoved);
     const writeEvent = openWin32Event(rings.receive.tailMoved);
-    const toTunnel = new StackQueue(queueBytes);
-    const fromTunnel = mode === 'echo' ? toTunnel : new StackQueue(queueBytes);
+    const toTunnel = new PacketQueue(queueBytes);
+    const fromTunnel = mode === 'echo' ? toTunnel : new PacketQueue(queueBytes);
     const io = emulatedIoUrl();
     const loopWait = options.waitMs;
     let workers: DriverWorkers;
@@ -174,8 +174,8 @@ export function createEmulatedDriver(options: EmulatedDriverOptions = {}): Emula
         layout,
         readEvent,
         writeEvent,
-        producer: { io, ioOptions: { queue: toTunnel.buffer }, loop: { waitMs: loopWait } },
-        consumer: { io, ioOptions: { queue: fromTunnel.buffer, reflect: mode === 'echo' }, loop: { waitMs: loopWait } },
+        producer: { io, ioOptions: { queue: toTunnel.describe() }, loop: { waitMs: loopWait } },
+        consumer: { io, ioOptions: { queue: fromTunnel.describe(), reflect: mode === 'echo' }, loop: { waitMs: loopWait } },
         onStop: () => {
           toTunnel.close();
           fromTunnel.close();

@@ -10,14 +10,14 @@
  */
 import { createEmulatedDriver, type EmulatedDriver, type EmulatedDriverOptions } from './emulated.js';
 import { setRingRegistrar } from './backend.js';
-import { hkeyLocalMachine, KEY_READ, registryApi, utf16z } from './native.js';
+import { KEY_READ, advapi32, hkeyLocalMachine, utf16z } from '@wintun-ts/session';
 import { tcpipInterfaceKey } from './encode.js';
 
 export { createEmulatedDriver, emulatedIoUrl } from './emulated.js';
 export type { EmulatedDriver, EmulatedDriverOptions, EmulatedRegistration, EmulatedStack } from './emulated.js';
 export { kernelRegistrar, registrationError } from './registrar.js';
 export type { RegistrationTarget, RingRegistrar, RingRegistration } from './registrar.js';
-export { StackQueue, swapIpAddresses } from './stack-queue.js';
+export { swapIpAddresses } from './emulated-io.js';
 export { WindowsAdapter, windowsPlatform, setRingRegistrar, DEFAULT_TUNNEL_TYPE } from './backend.js';
 export { listWintunDevices, findWintunDevice, deviceInterfacePath, findDeviceObjectPath } from './devices.js';
 export type { WintunDevice } from './devices.js';
@@ -43,7 +43,7 @@ export function useKernelDriver(): void {
  * fallback writes it; `null` when absent.
  */
 export function readTcpipValue(family: 4 | 6, guid: string, name: string): string | null {
-  const reg = registryApi();
+  const reg = advapi32();
   const out: (bigint | null)[] = [null];
   const status = reg.RegCreateKeyExW(hkeyLocalMachine(), tcpipInterfaceKey(family, guid), 0, null, 0, KEY_READ, null, out, null);
   const key = out[0];

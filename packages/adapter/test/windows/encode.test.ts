@@ -19,7 +19,8 @@ import {
   tcpipInterfaceKey,
 } from '../../src/windows/encode.js';
 import { registrationError } from '../../src/windows/registrar.js';
-import { StackQueue, swapIpAddresses } from '../../src/windows/stack-queue.js';
+import { PacketQueue } from '@wintun-ts/adapter/testing';
+import { swapIpAddresses } from '../../src/windows/emulated-io.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -85,7 +86,7 @@ describe('registration errors (spec 2.3)', () => {
 
 describe('emulated stack queue', () => {
   it('moves packets in order across the wrap, and echo swaps addresses', () => {
-    const q = new StackQueue(0x20000);
+    const q = new PacketQueue(0x20000);
     const out = new Uint8Array(2000);
     for (let i = 0; i < 500; i++) {
       const p = new Uint8Array(1000).fill(i & 0xff);

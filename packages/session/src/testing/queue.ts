@@ -1,10 +1,13 @@
 /**
  * {@link PacketQueue}: a single-producer single-consumer packet queue over a SharedArrayBuffer, used
- * by the in-memory test driver to move packets between the main thread and the driver workers.
+ * by the in-memory test driver (and the adapter's emulated Wintun driver) to move packets between
+ * the main thread and the driver workers; {@link queuePacketSource} and {@link queuePacketSink}
+ * put a queue behind the driver loops.
  *
  * @module
  */
 import { WintunError } from '@wintun-ts/ring';
+import type { PacketSink, PacketSource } from '../driver/loops.js';
 import { waitAsync } from '../events/wait-async.js';
 
 const HEAD = 0;
@@ -20,6 +23,9 @@ export interface PacketQueueDescriptor {
   /** Header (32 bytes) followed by the data area. */
   readonly buffer: SharedArrayBuffer;
 }
+
+/** Rewrites one packet in place: `bytes[offset, offset + length)`. See {@link PacketQueue.push}. */
+export type PacketTransform = (bytes: Uint8Array, offset: number, length: number) => void;
 
 /**
  * SPSC packet queue: records are `u32 length` + payload, 4-aligned, never split (a wrap marker
@@ -86,11 +92,13 @@ export class PacketQueue {
   }
 
   /**
-   * Appends one packet (producer thread only).
+   * Appends `source[offset, offset + length)` as one packet (producer thread only). `transform`, if
+   * given, may rewrite the copied record in place (`bytes[offset, offset + length)` of the queue's
+   * data area) before it is published.
    *
    * @returns false when the queue is full or closed (nothing written).
    */
-  push(source: Uint8Array, offset = 0, length = source.byteLength - offset): boolean {
+  push(source: Uint8Array, offset = 0, length = source.byteLength - offset, transform?: PacketTransform): boolean {
     if (this.closed) return false;
     const cap = this.capacity;
     const head = Atomics.load(this.#h, HEAD);
@@ -107,6 +115,7 @@ export class PacketQueue {
     }
     this.#view.setUint32(at, length, true);
     this.#bytes.set(source.subarray(offset, offset + length), at + 4);
+    transform?.(this.#bytes, at + 4, length);
     Atomics.store(this.#h, TAIL, (at + record) % cap);
     Atomics.add(this.#h, WRITE_SEQ, 1);
     Atomics.notify(this.#h, WRITE_SEQ);
@@ -180,4 +189,45 @@ export class PacketQueue {
     Atomics.add(this.#h, READ_SEQ, 1);
     Atomics.notify(this.#h, READ_SEQ);
   }
+}
+
+/**
+ * A driver-loop {@link PacketSource} over `queue` (for an I/O module's `createPacketSource`, inside
+ * the producer worker, which must be the queue's only consumer): reads the next packet straight
+ * into the Send ring, waiting at most `timeoutMs` once when the queue is empty. A packet larger than
+ * the reservation is dropped (read returns 0).
+ */
+export function queuePacketSource(queue: PacketQueue): PacketSource {
+  const pop = (bytes: Uint8Array, offset: number, max: number): number => {
+    try {
+      return queue.popInto(bytes, offset, max);
+    } catch {
+      return 0; // larger than the reservation: dropped
+    }
+  };
+  return {
+    read(bytes, offset, max, timeoutMs) {
+      const n = pop(bytes, offset, max);
+      if (n !== 0 || timeoutMs <= 0) return n;
+      queue.waitReadableSync(timeoutMs);
+      return pop(bytes, offset, max);
+    },
+  };
+}
+
+/**
+ * A driver-loop {@link PacketSink} over `queue` (for an I/O module's `createPacketSink`, inside the
+ * consumer worker, which must be the queue's only producer): pushes each packet (through
+ * `transform`, if given), waiting in bounded 10 ms steps while the queue is full; gives the packet
+ * up once the queue is closed or `context.stopped()`.
+ */
+export function queuePacketSink(queue: PacketQueue, context: { stopped(): boolean }, transform?: PacketTransform): PacketSink {
+  return {
+    write(bytes, offset, length) {
+      while (!queue.push(bytes, offset, length, transform)) {
+        if (queue.closed || context.stopped()) return;
+        queue.waitWritableSync(10);
+      }
+    },
+  };
 }
