@@ -773,19 +773,7 @@ export class Session implements AsyncDisposable {
 
   /** Reader.receive() with EOF/corruption turned into the session's final state. */
   #take(): number {
-    let offset: number;
-    try {
-      offset = this.#reader.receive();
-    } catch (error) {
-      const e = error instanceof WintunError ? error : sessionError('ERR_WINTUN_RING_CORRUPT', 'The Send ring is corrupt.', error);
-      this.#enterFinal('failed', e);
-      throw e;
-    }
-    if (offset === RING_EOF) {
-      const e = sessionError('ERR_WINTUN_EOF', 'The driver ended the session (Send ring closed): the adapter is going away. Close the session.');
-      this.#enterFinal('eof', e);
-      throw e;
-    }
+    const offset = this.#receiveFirst();
     if (offset === RING_EMPTY) return RING_EMPTY;
     const size = this.#reader.lastSize;
     this.stats.packetsReceived++;
