@@ -47,6 +47,16 @@ function fillSend() {
   resetEvent(event);
 }
 
+/** The driver side of the send paths: consume and release up to one batch from the Receive ring. */
+function drainReceive(cons, bytes) {
+  for (let i = 0; i < B; i++) {
+    const off = cons.next();
+    if (off === RING_EMPTY) break;
+    sink += bytes[off];
+    cons.release();
+  }
+}
+
 const paths = {
   // zero-copy receive: receive() -> read in place -> release()
   rx(n) {
@@ -90,12 +100,7 @@ const paths = {
         rb.set(view, off);
         if (writer.commit(off)) event.set();
       }
-      for (let i = 0; i < B; i++) {
-        const off = consumer.next();
-        if (off === RING_EMPTY) break;
-        sink += rb[off];
-        consumer.release();
-      }
+      drainReceive(consumer, rb);
     }
   },
   // the batch form: allocate() -> fill -> commitDeferred() x32, publish() once
@@ -107,12 +112,7 @@ const paths = {
         writer.commitDeferred(off);
       }
       if (writer.publish()) event.set();
-      for (let i = 0; i < B; i++) {
-        const off = consumer.next();
-        if (off === RING_EMPTY) break;
-        sink += rb[off];
-        consumer.release();
-      }
+      drainReceive(consumer, rb);
     }
   },
 };
@@ -152,12 +152,7 @@ if (Session) {
   paths['session-tx'] = (n) => {
     for (let done = 0; done < n; done += B) {
       for (let i = 0; i < B; i++) session.sendWith(size, fill);
-      for (let i = 0; i < B; i++) {
-        const off = cons2.next();
-        if (off === RING_EMPTY) break;
-        sink += rb2[off];
-        cons2.release();
-      }
+      drainReceive(cons2, rb2);
       resetEvent(we);
     }
   };
@@ -165,12 +160,7 @@ if (Session) {
     for (let done = 0; done < n; done += B) {
       for (let i = 0; i < B; i++) session.sendWith(size, fill, true);
       session.flushSends();
-      for (let i = 0; i < B; i++) {
-        const off = cons2.next();
-        if (off === RING_EMPTY) break;
-        sink += rb2[off];
-        cons2.release();
-      }
+      drainReceive(cons2, rb2);
       resetEvent(we);
     }
   };

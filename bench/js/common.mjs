@@ -155,3 +155,47 @@ export function gapMaker(seed = 12345) {
     return (200 + ((s >>> 8) % 500)) / 1000;
   };
 }
+
+/**
+ * The measurement window of the throughput rows: a warm-up from construction, then a timed span.
+ * Call `sample(count)` with the running packet count; it returns true once the span is over.
+ */
+export class MeasureWindow {
+  constructor(warmMs, durMs) {
+    this.start = performance.now();
+    this.warm = warmMs;
+    this.dur = durMs;
+    this.measuring = false;
+    this.t0 = 0;
+    this.c0 = 0;
+    this.t1 = 0;
+    this.c1 = 0;
+  }
+
+  sample(count) {
+    const t = performance.now();
+    if (!this.measuring && t - this.start >= this.warm) {
+      this.measuring = true;
+      this.t0 = t;
+      this.c0 = count;
+    } else if (this.measuring && t - this.t0 >= this.dur) {
+      this.t1 = t;
+      this.c1 = count;
+      return true;
+    }
+    return false;
+  }
+
+  /** Packets, seconds, packets/s and Gbit/s of the measured span at `size` bytes per packet. */
+  result(size) {
+    const secs = (this.t1 - this.t0) / 1000;
+    const pps = (this.c1 - this.c0) / secs;
+    return { packets: this.c1 - this.c0, seconds: round(secs, 4), pps: Math.round(pps), gbps: round((pps * size * 8) / 1e9, 4) };
+  }
+}
+
+/** Rounds `x` to `d` decimal places. */
+export function round(x, d) {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}

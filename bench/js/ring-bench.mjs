@@ -8,7 +8,7 @@
 // publishHead, commitDeferred + publish; session: drain, sendWith(..., true) + flushSends).
 // The user role runs on the main thread; the driver role runs in bench/js/workers/driver.mjs.
 import { Worker } from 'node:worker_threads';
-import { CAPACITY, allocatePair, loadEvents, loadRing, makeSource, nowNs, percentile, sleepSync, gapMaker, resetEvent } from './common.mjs';
+import { CAPACITY, MeasureWindow, allocatePair, loadEvents, loadRing, makeSource, nowNs, percentile, round, sleepSync, gapMaker, resetEvent } from './common.mjs';
 
 const STOP = 0, READY = 1, COUNT = 2, DONE = 3;
 const WORKER = new URL('./workers/driver.mjs', import.meta.url);
@@ -81,9 +81,7 @@ async function throughput(dir, size, batch, seconds, deferred) {
   const src = makeSource();
   const driver = startDriver(dir === 'send' ? 'tp-send' : 'tp-recv', share, event, { size, batch });
   await driver.ready();
-  const warm = 100, dur = seconds * 1000;
-  const start = performance.now();
-  let t0 = 0, c0 = 0, t1 = 0, c1 = 0, measuring = false;
+  const win = new MeasureWindow(100, seconds * 1000);
   if (dir === 'send') {
     const reader = new ring.SendRingReader(pair.send);
     const bytes = pair.send.bytes;
@@ -114,16 +112,7 @@ async function throughput(dir, size, batch, seconds, deferred) {
         for (let i = 0; i < k; i++) reader.release(held[i]);
       }
       n += k;
-      const t = performance.now();
-      if (!measuring && t - start >= warm) {
-        measuring = true;
-        t0 = t;
-        c0 = n;
-      } else if (measuring && t - t0 >= dur) {
-        t1 = t;
-        c1 = n;
-        break;
-      }
+      if (win.sample(n)) break;
     }
   } else {
     const writer = new ring.ReceiveRingWriter(pair.receive);
@@ -150,25 +139,13 @@ async function throughput(dir, size, batch, seconds, deferred) {
       iter += batch;
       if (iter >= 256) {
         iter = 0;
-        const t = performance.now();
-        const n = Atomics.load(driver.ctl, COUNT);
-        if (!measuring && t - start >= warm) {
-          measuring = true;
-          t0 = t;
-          c0 = n;
-        } else if (measuring && t - t0 >= dur) {
-          t1 = t;
-          c1 = n;
-          break;
-        }
+        if (win.sample(Atomics.load(driver.ctl, COUNT))) break;
       }
     }
   }
   await driver.stop();
   memory.free();
-  const secs = (t1 - t0) / 1000;
-  const pps = (c1 - c0) / secs;
-  out({ row: 'throughput', layer: 'ring', dir, size, batch, deferred, capacity: CAPACITY, memory: memory.kind, events: events.source, packets: c1 - c0, seconds: round(secs, 4), pps: Math.round(pps), gbps: round((pps * size * 8) / 1e9, 4) });
+  out({ row: 'throughput', layer: 'ring', dir, size, batch, deferred, capacity: CAPACITY, memory: memory.kind, events: events.source, ...win.result(size) });
 }
 
 function usercost(op, size, seconds) {
@@ -301,9 +278,7 @@ async function throughputSession(dir, size, batch, seconds, deferred) {
   const driver = startDriver(dir === 'send' ? 'tp-send' : 'tp-recv', share, driverEvent, { size, batch });
   await driver.ready();
   const session = sessionOver(Session, memory, pair, readEvent, writeEvent, { close: () => driver.stop() });
-  const warm = 100, dur = seconds * 1000;
-  const start = performance.now();
-  let t0 = 0, c0 = 0, t1 = 0, c1 = 0, measuring = false;
+  const win = new MeasureWindow(100, seconds * 1000);
   if (dir === 'send') {
     const touch = (bytes, offset) => {
       sink += bytes[offset];
@@ -322,16 +297,7 @@ async function throughputSession(dir, size, batch, seconds, deferred) {
         }
       }
       n += k;
-      const t = performance.now();
-      if (!measuring && t - start >= warm) {
-        measuring = true;
-        t0 = t;
-        c0 = n;
-      } else if (measuring && t - t0 >= dur) {
-        t1 = t;
-        c1 = n;
-        break;
-      }
+      if (win.sample(n)) break;
     }
   } else {
     const view = makeSource().subarray(0, size);
@@ -358,24 +324,12 @@ async function throughputSession(dir, size, batch, seconds, deferred) {
       iter += batch;
       if (iter >= 256) {
         iter = 0;
-        const t = performance.now();
-        const n = Atomics.load(driver.ctl, COUNT);
-        if (!measuring && t - start >= warm) {
-          measuring = true;
-          t0 = t;
-          c0 = n;
-        } else if (measuring && t - t0 >= dur) {
-          t1 = t;
-          c1 = n;
-          break;
-        }
+        if (win.sample(Atomics.load(driver.ctl, COUNT))) break;
       }
     }
   }
   await session.close();
-  const secs = (t1 - t0) / 1000;
-  const pps = (c1 - c0) / secs;
-  out({ row: 'throughput', layer: 'session', dir, size, batch, deferred, capacity: CAPACITY, memory: memory.kind, events: events.source, packets: c1 - c0, seconds: round(secs, 4), pps: Math.round(pps), gbps: round((pps * size * 8) / 1e9, 4) });
+  out({ row: 'throughput', layer: 'session', dir, size, batch, deferred, capacity: CAPACITY, memory: memory.kind, events: events.source, ...win.result(size) });
 }
 
 async function usercostSession(op, size, seconds) {
@@ -492,10 +446,6 @@ async function wakeupSession(iterations) {
 
 function out(o) {
   console.log(JSON.stringify({ impl: 'wintun-ts', ...o }));
-}
-function round(x, d) {
-  const f = 10 ** d;
-  return Math.round(x * f) / f;
 }
 
 if (mode === 'throughput') await throughput(a1, Number(a2), Number(a3), Number(a4), a5 === '1');
