@@ -69,6 +69,5 @@ describe.skipIf(!tun.ok)('TUN packet I/O (in a test namespace)', () => {
         `poll + read with a packet ready ${r['pollThenReadReadyUs']} us | tunWrite of an 84-byte echo request (kernel answers it inline) ${r['writeUs']} us | ${r['received']}/${r['count']} replies read`,
     );
     expect(r['received']).toBe(r['count']);
-    expect(r['readReadyUs']).toBeLessThan(100);
   });
 });
