@@ -39,6 +39,12 @@ if [ ! -f "$ROOT/packages/abi/dist/index.js" ]; then
   exit 1
 fi
 
+# One wineserver for the whole suite. With a server per file, a file whose Wine process starts while
+# the previous file's server is still shutting down can fail before node runs (seen as exit 1 within
+# ~20 ms with empty output). -p keeps the server until the -k on exit.
+wineserver -p 2>/dev/null
+trap 'wineserver -k 2>/dev/null; wineserver -w 2>/dev/null' EXIT
+
 : >"$LOG"
 passed=0
 failed=0
