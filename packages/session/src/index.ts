@@ -17,6 +17,7 @@ export type {
   ReceivedPacket,
   SendSlot,
 } from './session.js';
+export type { DriverStats } from './driver/stats.js';
 export { SharedEvent } from './events/shared.js';
 export { openEvent, createSharedEvents } from './events/open.js';
 export { Win32Event, createWin32Event, openWin32Event, WIN32_EVENT_ASYNC_SLICE_MS } from './events/win32.js';

@@ -16,6 +16,7 @@ import {
 import type { RingMemory, TunRing, WintunErrorCode } from '@wintun-ts/ring';
 import type { AutoResetEvent } from './events/types.js';
 import { RateGate } from './rate.js';
+import type { DriverStats } from './driver/stats.js';
 
 /**
  * The handle a {@link Session} holds on whatever plays the Wintun driver: the kernel driver on
@@ -34,6 +35,13 @@ export interface DriverLink {
    * crashed); never resolves. The session then rejects pending calls with that error.
    */
   readonly failed?: Promise<never> | undefined;
+  /**
+   * Optional: lets the driver side stop keeping the process alive (`Session.unref()`), as an
+   * unref'd socket does; `ref()` undoes it. Both idempotent.
+   */
+  unref?(): void;
+  /** Optional: undoes {@link DriverLink.unref}. */
+  ref?(): void;
 }
 
 /**
@@ -58,6 +66,8 @@ export interface SessionBackend {
   readonly memory?: RingMemory | undefined;
   /** Close both events on session close. Default true. */
   readonly ownsEvents?: boolean | undefined;
+  /** Live counters of the driver side, where it keeps any (exposed as `session.driverStats`). */
+  readonly driverStats?: DriverStats | null | undefined;
 }
 
 /** Tuning of a {@link Session}. Every field is optional. */
@@ -258,6 +268,7 @@ export class Session implements AsyncDisposable {
   readonly #spinMs: number;
   readonly #guardStallMs: number;
   readonly #guardIntervalMs: number;
+  readonly #driverStats: DriverStats | null;
 
   #state: State = 'open';
   #error: WintunError | null = null;
@@ -296,6 +307,7 @@ export class Session implements AsyncDisposable {
     this.#link = backend.link;
     this.#memory = backend.memory;
     this.#ownsEvents = backend.ownsEvents ?? true;
+    this.#driverStats = backend.driverStats ?? null;
     this.#waitMs = options.waitTimeoutMs ?? DEFAULT_WAIT_MS;
     if (!(this.#waitMs > 0) || !Number.isFinite(this.#waitMs)) {
       throw sessionError('ERR_WINTUN_INVALID_ARGUMENT', `waitTimeoutMs must be a finite number > 0, got ${String(this.#waitMs)}.`);
@@ -332,6 +344,14 @@ export class Session implements AsyncDisposable {
   /** The read event (Send ring `TailMoved`), for callers that integrate their own waits. Owned by the session. */
   get readEvent(): AutoResetEvent {
     return this.#readEvent;
+  }
+
+  /**
+   * Live counters of the driver side (the workers that play the driver on Linux and in the test
+   * driver), or null where the platform keeps none of its own (Windows).
+   */
+  get driverStats(): DriverStats | null {
+    return this.#driverStats;
   }
 
   /** Packets lent by the receive calls and not yet released. */

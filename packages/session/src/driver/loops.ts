@@ -77,8 +77,14 @@ export const DriverControl = {
   WAIT_TIMEOUTS: 12,
   /** Times the producer set the read event. */
   READ_SIGNALS: 13,
+  /** Packets the sink's system refused (kernel write errors such as ENOBUFS); bumped by I/O modules. */
+  KERNEL_DROPS: 14,
+  /** 1 once the I/O module found its device gone; set by I/O modules. */
+  DEVICE_GONE: 15,
+  /** Packets the source had to drop because they were larger than any record it could reserve. */
+  OVERSIZE_DROPS: 16,
   /** Number of slots. */
-  SIZE: 16,
+  SIZE: 20,
 } as const;
 
 /** Allocates a zeroed control block for {@link runProducerLoop}/{@link runConsumerLoop}. */
