@@ -16,6 +16,9 @@ export type {
   ReceiveOptions,
   ReceivedPacket,
   SendSlot,
+  PacketBatch,
+  BatchOptions,
+  ReceiveIntoOptions,
 } from './session.js';
 export type { DriverStats } from './driver/stats.js';
 export { SharedEvent } from './events/shared.js';

@@ -96,11 +96,12 @@ export class SharedEvent implements AutoResetEvent {
 
   /**
    * Waits on the event loop (`Atomics.waitAsync`, never blocking) until signalled or `timeoutMs`
-   * passes. A pending wait keeps the process alive (like a timer) until it settles.
+   * passes. A pending wait keeps the process alive (like a timer) until it settles, unless
+   * `unref` is true.
    *
    * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a negative or non-finite timeout.
    */
-  async wait(timeoutMs: number): Promise<boolean> {
+  async wait(timeoutMs: number, unref = false): Promise<boolean> {
     checkTimeout(timeoutMs);
     if (this.tryConsume()) return true;
     if (timeoutMs === 0) return false;
@@ -113,11 +114,11 @@ export class SharedEvent implements AutoResetEvent {
       if (result.async) {
         // A pending Atomics.waitAsync does not keep Node's event loop alive; a pending wait is
         // pending work, so hold a timer for as long as it lasts.
-        const keepAlive = setTimeout(noop, slice + 50);
+        const keepAlive = unref ? undefined : setTimeout(noop, slice + 50);
         try {
           await result.value;
         } finally {
-          clearTimeout(keepAlive);
+          if (keepAlive !== undefined) clearTimeout(keepAlive);
         }
       }
       if (this.tryConsume()) return true;

@@ -36,9 +36,11 @@ export interface AutoResetEvent {
    * `timeoutMs` passes.
    *
    * @param timeoutMs - upper bound in milliseconds. Must be finite.
+   * @param unref - true when the wait must not keep the process alive (an unref'd session's
+   *   pump). Default false: a pending wait is pending work, as a timer is.
    * @returns a promise for true when a signal was consumed, false on timeout.
    */
-  wait(timeoutMs: number): Promise<boolean>;
+  wait(timeoutMs: number, unref?: boolean): Promise<boolean>;
   /** A structured-clonable description for {@link openEvent} in another thread. */
   describe(): EventDescriptor;
   /** Releases what the event owns. Idempotent. Waits already in progress end at their timeout. */
