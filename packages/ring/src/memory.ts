@@ -14,6 +14,7 @@
  * @module
  */
 import { WintunError, loadKoffi } from '@wintun-ts/abi';
+import { checkOptions, describeValue } from './internal.js';
 
 /**
  * Where a {@link RingMemory} comes from.
@@ -90,7 +91,7 @@ function checkLength(byteLength: number, what: string): void {
   if (!Number.isSafeInteger(byteLength) || byteLength <= 0 || byteLength > MAX_REGION) {
     throw new WintunError(
       'ERR_WINTUN_INVALID_ARGUMENT',
-      `${what}: byteLength must be an integer in [1, ${MAX_REGION}], got ${String(byteLength)}.`,
+      `${what}: byteLength must be an integer in [1, ${MAX_REGION}], got ${describeValue(byteLength)}.`,
     );
   }
 }
@@ -108,7 +109,12 @@ function checkLength(byteLength: number, what: string): void {
  */
 function allocateNative(byteLength: number): RingMemory {
   const koffi = loadKoffi();
-  const buffer = new ArrayBuffer(byteLength);
+  let buffer: ArrayBuffer;
+  try {
+    buffer = new ArrayBuffer(byteLength);
+  } catch (cause) {
+    throw new WintunError('ERR_WINTUN_OS', `allocateRingMemory: the runtime refused ${byteLength} bytes of memory.`, { cause, syscall: 'ArrayBuffer' });
+  }
   const address = koffi.address(buffer);
   if (typeof address !== 'bigint' || address === 0n) {
     throw new WintunError('ERR_WINTUN_OS', `allocateRingMemory: no native address for ${byteLength} bytes of ring memory.`, {
@@ -129,9 +135,10 @@ function allocateNative(byteLength: number): RingMemory {
  */
 export function allocateRingMemory(byteLength: number, options: AllocateRingMemoryOptions = {}): RingMemory {
   checkLength(byteLength, 'allocateRingMemory');
+  checkOptions('allocateRingMemory', options);
   const kind = options.kind;
   if (kind !== undefined && kind !== 'native' && kind !== 'shared') {
-    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `allocateRingMemory: kind must be 'native' or 'shared', got ${String(kind)}.`);
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `allocateRingMemory: kind must be 'native' or 'shared', got ${describeValue(kind)}.`);
   }
   if (kind === 'shared') {
     return new RingMemoryImpl('shared', new SharedArrayBuffer(byteLength), null, byteLength, true, null);
@@ -182,7 +189,11 @@ export interface WrapRingMemoryOptions {
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for an empty buffer or a bad address.
  */
 export function wrapRingMemory(buffer: ArrayBuffer | SharedArrayBuffer, options: WrapRingMemoryOptions = {}): RingMemory {
+  if (!(buffer instanceof ArrayBuffer) && !(buffer instanceof SharedArrayBuffer)) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `wrapRingMemory: buffer must be an ArrayBuffer or SharedArrayBuffer, got ${describeValue(buffer)}.`);
+  }
   checkLength(buffer.byteLength, 'wrapRingMemory');
+  checkOptions('wrapRingMemory', options);
   const address = options.address ?? null;
   if (address !== null && (typeof address !== 'bigint' || address <= 0n)) {
     throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'wrapRingMemory: address must be a non-zero bigint or null.');

@@ -1,0 +1,29 @@
+/** Types of surface-walker.mjs; see the comment at the top of that file for how to use it. */
+export interface InstanceFactory<T = any> {
+  /** Builds a fresh instance of what users get (a new one per walked method). */
+  create(): T | Promise<T>;
+  /** Proves the instance still works after the bad calls (throw or reject when it does not). */
+  check?(instance: T): unknown;
+  /** Releases the instance. */
+  dispose?(instance: T): unknown;
+  /** Methods that end the instance (close, free...): no `check` after walking them. */
+  terminal?: readonly (string | symbol)[];
+  /** Methods not walked, each with the reason. */
+  skip?: Readonly<Record<string, string>>;
+}
+export interface SurfaceSpec {
+  packageDir: string;
+  importer(specifier: string): Promise<Record<string, unknown>>;
+  instances?: Readonly<Record<string, InstanceFactory>>;
+  staticOnly?: Readonly<Record<string, string>>;
+  goodArgs?: Readonly<Record<string, () => unknown[]>>;
+  skip?: Readonly<Record<string, string>>;
+  timeoutMs?: number;
+}
+export interface SurfaceReport {
+  failures: string[];
+  calls: number;
+  walked: string[];
+}
+export function badValues(): [string, unknown][];
+export function walkSurface(spec: SurfaceSpec): Promise<SurfaceReport>;
