@@ -6,6 +6,11 @@ export interface InstanceFactory<T = any> {
   check?(instance: T): unknown;
   /** Releases the instance. */
   dispose?(instance: T): unknown;
+  /**
+   * Makes a call that legitimately waits (a receive without timeout) finish, e.g. by delivering a
+   * packet; without it a promise pending after `timeoutMs` is a failure (a hang).
+   */
+  settle?(instance: T): unknown;
   /** Methods that end the instance (close, free...): no `check` after walking them. */
   terminal?: readonly (string | symbol)[];
   /** Methods not walked, each with the reason. */

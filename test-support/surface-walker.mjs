@@ -94,7 +94,7 @@ async function disposeResult(value) {
  * Runs `call` and judges it: a normal return (a returned promise must settle within the timeout,
  * fulfilled or rejected with a WintunError) or a thrown WintunError passes.
  */
-async function judge(label, call, timeoutMs, failures) {
+async function judge(label, call, timeoutMs, failures, context = {}) {
   // SURFACE_WALKER_TRACE=1 prints each call before it is made (to find a call that kills the process).
   if (process.env.SURFACE_WALKER_TRACE) process.stderr.write(`${label}\n`);
   let value;
@@ -106,15 +106,24 @@ async function judge(label, call, timeoutMs, failures) {
   }
   if (value !== null && typeof value === 'object' && typeof value.then === 'function') {
     let timer;
+    // With a settle hook, a wait that lasts is normal: give it a short while, then settle it.
+    const firstWait = context.settle ? Math.min(timeoutMs, 200) : timeoutMs;
     const hang = new Promise((resolve) => {
-      timer = setTimeout(() => resolve('hang'), timeoutMs);
+      timer = setTimeout(() => resolve('hang'), firstWait);
     });
     const settled = Promise.resolve(value).then(
       (v) => ({ ok: true, v }),
       (e) => ({ ok: false, e }),
     );
-    const outcome = await Promise.race([settled, hang]);
+    let outcome = await Promise.race([settled, hang]);
     clearTimeout(timer);
+    if (outcome === 'hang' && context.settle) {
+      // A wait that legitimately lasts (a receive with no timeout): the factory makes it
+      // finish (e.g. a packet arrives); it must then settle like any call.
+      await context.settle();
+      outcome = await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(() => resolve('hang'), timeoutMs)))]);
+      clearTimeout(timer);
+    }
     if (outcome === 'hang') {
       failures.push(`${label} returned a promise that did not settle within ${timeoutMs} ms`);
       return;
@@ -125,7 +134,7 @@ async function judge(label, call, timeoutMs, failures) {
     }
     value = outcome.v;
   }
-  await disposeResult(value);
+  if (value !== context.instance) await disposeResult(value);
 }
 
 function argLists(key, fnLength, goodArgs) {
@@ -212,7 +221,10 @@ export async function walkSurface(spec) {
       try {
         for (const { label, args } of argLists(key, instance[method].length, goodArgs)) {
           calls++;
-          await judge(`${key}${label}`, () => instance[method](...args), timeoutMs, failures);
+          await judge(`${key}${label}`, () => instance[method](...args), timeoutMs, failures, {
+            instance,
+            settle: factory.settle ? () => factory.settle(instance) : undefined,
+          });
         }
         const terminal = factory.terminal ?? [];
         if (factory.check && !terminal.includes(method)) {

@@ -22,9 +22,13 @@ export const WIN32_EVENT_UNREF_POLL_MS = 2;
 /** Largest finite timeout one `WaitForSingleObject` takes (`INFINITE` - 1). */
 const MAX_NATIVE_TIMEOUT = 0xfffffffe;
 
-function checkTimeout(timeoutMs: number): void {
-  if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
-    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}.`);
+/** Timeouts are numbers of milliseconds in [0, 2^31 - 1] (as Node's timers): every wait is bounded. */
+function checkTimeout(timeoutMs: unknown): void {
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs > 0x7fffffff) {
+    throw new WintunError(
+      'ERR_WINTUN_INVALID_ARGUMENT',
+      `timeoutMs must be a number of milliseconds in [0, 2147483647], got ${typeof timeoutMs === 'number' ? timeoutMs : typeof timeoutMs}.`,
+    );
   }
 }
 
