@@ -5,8 +5,9 @@
 // through the same FFI bindings (abi's loadWintun) plus white-box reads of the ring headers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
 import koffi from 'koffi';
-import { abi, standinDll, until } from './helpers.mjs';
+import { abi, fixtureUrl, sleep, standinDll, until } from './helpers.mjs';
 
 const dll = standinDll();
 const skip = dll === null ? 'stand-in wintun.dll not built (scripts/wine/setup.sh)' : false;
@@ -572,4 +573,99 @@ test('EndSession with packets outstanding and a driver call waiting frees the ri
   assert.equal(x.inject(again, packet(1, 64), 64), 1);
   lib.endSession(again);
   lib.closeAdapter(a);
+});
+
+/** Starts a worker of fixtures/standin-session-worker.mjs; resolves with its one message. */
+function worker(data) {
+  const w = new Worker(fixtureUrl('standin-session-worker.mjs'), { workerData: { dll, ...data } });
+  return new Promise((resolve, reject) => {
+    w.once('message', (m) => w.terminate().then(() => resolve(m)));
+    w.once('error', reject);
+  });
+}
+
+test('two threads receive and release concurrently: every packet once, each thread in ring order (edge 36)', { skip, timeout: 120_000 }, async () => {
+  const { a } = adapter();
+  const s = lib.startSession(a, MIN);
+  const stop = new SharedArrayBuffer(4);
+  const readers = [0, 1].map(() => worker({ role: 'receive', session: String(s), stop }));
+  try {
+    const N = 20_000;
+    for (let i = 0; i < N; ) {
+      const p = packet(i, 64 + (i % 200));
+      new DataView(p.buffer).setUint32(20, i, true);
+      if (x.inject(s, p, p.length) === 1) i++;
+      else {
+        assert.equal(abi.getLastError(), ERROR_BUFFER_OVERFLOW);
+        await sleep(1);
+      }
+    }
+    const send = header(x.stats(s).SendRing);
+    assert.ok(await until(() => send.view[0] === send.view[1], 60_000), 'the readers drained and released everything');
+    Atomics.store(new Int32Array(stop), 0, 1);
+    const results = await Promise.all(readers);
+    for (const r of results) assert.equal(r.error, null);
+    const all = results.flatMap((r) => r.seqs).sort((p, q) => p - q);
+    assert.equal(all.length, N);
+    assert.ok(all.every((v, i) => v === i), 'every packet exactly once');
+    for (const r of results) assert.ok(r.seqs.every((v, i) => i === 0 || v > r.seqs[i - 1]), 'each thread sees ring order');
+    const st = x.stats(s);
+    assert.equal(st.Misuse, 0);
+    assert.equal(st.ReceiveOutstanding, 0);
+  } finally {
+    // The workers stop using the session before it ends (edge 30), also when an assertion failed.
+    Atomics.store(new Int32Array(stop), 0, 1);
+    await Promise.allSettled(readers);
+    lib.endSession(s);
+    lib.closeAdapter(a);
+  }
+});
+
+test('two threads allocate and send concurrently: every packet once, each thread in its own order', { skip, timeout: 120_000 }, async () => {
+  const { a } = adapter();
+  const s = lib.startSession(a, MIN);
+  const stop = new SharedArrayBuffer(4);
+  const N = 10_000;
+  const senders = [0, 1].map((k) => worker({ role: 'send', session: String(s), stop, base: k * N, count: N, size: 60 + k * 700 }));
+  try {
+    const buf = new Uint8Array(0x10000);
+    const seen = [[], []];
+    let done = false;
+    const finished = Promise.all(senders).then((r) => {
+      done = true;
+      return r;
+    });
+    while (seen[0].length + seen[1].length < 2 * N) {
+      const size = await takeAsync(s, buf, 1000);
+      if (size === 0) {
+        if (done) {
+          const left = x.take(s, buf, buf.length, 0);
+          assert.notEqual(left, 0, `senders finished with ${2 * N - seen[0].length - seen[1].length} packets missing`);
+          const seq = new DataView(buf.buffer).getUint32(20, true);
+          seen[seq >= N ? 1 : 0].push(seq);
+        }
+        continue;
+      }
+      const seq = new DataView(buf.buffer).getUint32(20, true);
+      seen[seq >= N ? 1 : 0].push(seq);
+    }
+    const results = await finished;
+    for (const r of results) assert.equal(r.error, null);
+    for (const k of [0, 1]) {
+      assert.equal(seen[k].length, N);
+      assert.ok(
+        seen[k].every((v, i) => v === k * N + i),
+        `sender ${k}: allocation order is wire order`,
+      );
+    }
+    const st = x.stats(s);
+    assert.equal(st.Misuse, 0);
+    assert.equal(st.SendOutstanding, 0);
+    assert.equal(st.Taken, 2 * N);
+  } finally {
+    Atomics.store(new Int32Array(stop), 0, 1);
+    await Promise.allSettled(senders);
+    lib.endSession(s);
+    lib.closeAdapter(a);
+  }
 });
