@@ -10,9 +10,13 @@
  *       two pthreads. send = driver -> user over the Send ring (driver thread produces, main thread
  *       consumes with the release bit); recv = user -> driver over the Receive ring (main thread
  *       allocates/commits, driver thread consumes with spin-then-Alertable waiting).
- *   usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds> [capacity]
+ *   usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds> [capacity] [lock 0|1]
  *       one thread; the driver role and the user role alternate in batches of 32 and only the
- *       user-role calls are timed.
+ *       user-role calls are timed. lock = 1 is the wintun.dll-shaped variant: every user call
+ *       (receive, release, allocate, send) is an out-of-line call (as a DLL export is) that takes
+ *       and drops a mutex around its work, exactly where wintun.dll takes its CRITICAL_SECTION
+ *       (spec 4.3-4.6: the Send-ring lock around receive and release, the Receive-ring lock around
+ *       allocate and send). wintun.dll has no batch forms, so with lock = 1 rxb/txb are refused.
  *   wakeup <send|recv> <iterations> [capacity]
  *       idle consumer, one packet at random 200-700 us intervals; latency from just before the
  *       producer publishes until the consumer holds the packet. p50/p90/p99/max in ns.
@@ -239,6 +243,58 @@ static inline int rw_publish(recv_writer *w) {
   return 0;
 }
 
+/* ---------------------------------------------------------------- wintun.dll-shaped calls ----- */
+
+/* wintun.dll keeps one CRITICAL_SECTION per ring (spin count 0x10000) and holds it for the whole of
+   each session call: WintunReceivePacket and WintunReleaseReceivePacket under the Send-ring lock,
+   WintunAllocateSendPacket and WintunSendPacket under the Receive-ring lock (spec 4.1, 4.3-4.6).
+   A pthread mutex stands in for the CRITICAL_SECTION (adaptive: spins before it sleeps, as a
+   critical section with a spin count does; uncontended here, one atomic RMW to enter and one to
+   leave), and each call is out of line and reached through a function pointer, as an import of a
+   DLL export is. The work inside is the same as the lock-free functions above. */
+typedef struct { send_reader s; pthread_mutex_t lock; } dll_send_side;
+typedef struct { recv_writer w; pthread_mutex_t lock; } dll_recv_side;
+
+static void dll_lock_init(pthread_mutex_t *m) {
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+  pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+  pthread_mutex_init(m, &a);
+  pthread_mutexattr_destroy(&a);
+}
+
+__attribute__((noinline)) static int64_t dll_receive_packet(dll_send_side *d) {
+  pthread_mutex_lock(&d->lock);
+  int64_t off = sr_receive(&d->s);
+  pthread_mutex_unlock(&d->lock);
+  return off;
+}
+__attribute__((noinline)) static void dll_release_receive_packet(dll_send_side *d, uint32_t payload) {
+  pthread_mutex_lock(&d->lock);
+  sr_release(&d->s, payload);
+  pthread_mutex_unlock(&d->lock);
+}
+__attribute__((noinline)) static int64_t dll_allocate_send_packet(dll_recv_side *d, uint32_t size) {
+  pthread_mutex_lock(&d->lock);
+  int64_t off = rw_allocate(&d->w, size);
+  pthread_mutex_unlock(&d->lock);
+  return off;
+}
+/* returns 1 when the caller (standing in for the DLL) must SetEvent */
+__attribute__((noinline)) static int dll_send_packet(dll_recv_side *d, uint32_t payload) {
+  pthread_mutex_lock(&d->lock);
+  int wake = rw_commit(&d->w, payload);
+  pthread_mutex_unlock(&d->lock);
+  return wake;
+}
+/* the import table: calls go through pointers the compiler cannot see through */
+static int64_t (*volatile imp_receive)(dll_send_side *) = dll_receive_packet;
+static void (*volatile imp_release)(dll_send_side *, uint32_t) = dll_release_receive_packet;
+static int64_t (*volatile imp_allocate)(dll_recv_side *, uint32_t) = dll_allocate_send_packet;
+static int (*volatile imp_send)(dll_recv_side *, uint32_t) = dll_send_packet;
+
 /* ---------------------------------------------------------------- Receive ring: driver consumer */
 
 typedef struct { ring_t g; uint32_t head, pending, last_size; uint64_t discarded; } recv_consumer;
@@ -444,7 +500,7 @@ static void mode_throughput(const char *dir, uint32_t size, uint32_t batch, doub
 
 /* ---------------------------------------------------------------- usercost -------------------- */
 
-static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_t cap) {
+static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_t cap, int lock) {
   enum { B = 32, ROUNDS = 5 };
   ring_t g;
   ring_init(&g, cap);
@@ -460,6 +516,11 @@ static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_
   ring_init(&g2, cap);
   recv_writer w = { g2, 0, 0, 0 };
   recv_consumer c = { g2, 0, 0, 0, 0 };
+  if (lock && batched) { fprintf(stderr, "usercost: wintun.dll has no batch form (%s with lock)\n", op); exit(1); }
+  dll_send_side ds = { { g, 0, 0, 0, 0 } };
+  dll_recv_side dr = { { g2, 0, 0, 0 } };
+  dll_lock_init(&ds.lock);
+  dll_lock_init(&dr.lock);
   double best = 1e30;
   uint64_t total_packets = 0;
   uint64_t round_ns = (uint64_t)(seconds * 1e9 / ROUNDS);
@@ -476,27 +537,47 @@ static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_
           sp_publish(&p);
           event_reset(&ev);
           uint64_t t0 = now_ns();
-          for (int i = 0; i < B; i++) {
-            int64_t off = sr_receive(&s);
-            if (copy) {
-              memcpy(out, g.r->data + off, s.last_size);
-              __asm__ volatile("" : : "r"(out) : "memory"); /* the copy must happen: out is never read */
+          if (lock) {
+            for (int i = 0; i < B; i++) {
+              int64_t off = imp_receive(&ds);
+              if (copy) {
+                memcpy(out, g.r->data + off, ds.s.last_size);
+                __asm__ volatile("" : : "r"(out) : "memory");
+              }
+              else sink += g.r->data[off];
+              imp_release(&ds, (uint32_t)off);
             }
-            else sink += g.r->data[off];
-            if (batched) sr_release_deferred(&s, (uint32_t)off);
-            else sr_release(&s, (uint32_t)off);
+          } else {
+            for (int i = 0; i < B; i++) {
+              int64_t off = sr_receive(&s);
+              if (copy) {
+                memcpy(out, g.r->data + off, s.last_size);
+                __asm__ volatile("" : : "r"(out) : "memory"); /* the copy must happen: out is never read */
+              }
+              else sink += g.r->data[off];
+              if (batched) sr_release_deferred(&s, (uint32_t)off);
+              else sr_release(&s, (uint32_t)off);
+            }
+            if (batched) sr_publish_head(&s);
           }
-          if (batched) sr_publish_head(&s);
           timed += now_ns() - t0;
         } else {
           uint64_t t0 = now_ns();
-          for (int i = 0; i < B; i++) {
-            int64_t off = rw_allocate(&w, size);
-            memcpy(g2.r->data + off, SRC, size);
-            if (batched) rw_commit_deferred(&w, (uint32_t)off);
-            else if (rw_commit(&w, (uint32_t)off)) event_set(&ev);
+          if (lock) {
+            for (int i = 0; i < B; i++) {
+              int64_t off = imp_allocate(&dr, size);
+              memcpy(g2.r->data + off, SRC, size);
+              if (imp_send(&dr, (uint32_t)off)) event_set(&ev);
+            }
+          } else {
+            for (int i = 0; i < B; i++) {
+              int64_t off = rw_allocate(&w, size);
+              memcpy(g2.r->data + off, SRC, size);
+              if (batched) rw_commit_deferred(&w, (uint32_t)off);
+              else if (rw_commit(&w, (uint32_t)off)) event_set(&ev);
+            }
+            if (batched && rw_publish(&w)) event_set(&ev);
           }
-          if (batched && rw_publish(&w)) event_set(&ev);
           timed += now_ns() - t0;
           for (int i = 0; i < B; i++) {
             int64_t off = rc_next(&c);
@@ -513,8 +594,10 @@ static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_
       total_packets += packets;
     }
   }
-  printf("{\"impl\":\"c\",\"row\":\"usercost\",\"op\":\"%s\",\"size\":%u,\"batch\":%d,\"packets\":%llu,\"nsPerPacket\":%.2f}\n",
-         op, size, B, (unsigned long long)total_packets, best);
+  printf("{\"impl\":\"c\",\"row\":\"usercost\",\"op\":\"%s\",\"size\":%u,\"batch\":%d,\"lock\":%s,\"packets\":%llu,\"nsPerPacket\":%.2f}\n",
+         op, size, B, lock ? "true" : "false", (unsigned long long)total_packets, best);
+  pthread_mutex_destroy(&ds.lock);
+  pthread_mutex_destroy(&dr.lock);
   fflush(stdout);
 }
 
@@ -621,7 +704,7 @@ static void mode_wakeup(const char *dir, int iters, uint32_t cap) {
 static void usage(void) {
   fprintf(stderr,
           "usage: ring_bench throughput <send|recv> <size> <batch> <seconds> [capacity] [deferred 0|1]\n"
-          "       ring_bench usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds> [capacity]\n"
+          "       ring_bench usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds> [capacity] [lock 0|1]\n"
           "       ring_bench wakeup <send|recv> <iterations> [capacity]\n");
   exit(1);
 }
@@ -642,7 +725,7 @@ int main(int argc, char **argv) {
   } else if (!strcmp(argv[1], "usercost") && argc >= 5) {
     uint32_t size = (uint32_t)atoi(argv[3]);
     if (size < 20 || size > MAX_IP) usage();
-    mode_usercost(argv[2], size, atof(argv[4]), parse_cap(argc > 5 ? argv[5] : NULL));
+    mode_usercost(argv[2], size, atof(argv[4]), parse_cap(argc > 5 ? argv[5] : NULL), argc > 6 && atoi(argv[6]) != 0);
   } else if (!strcmp(argv[1], "wakeup") && argc >= 4) {
     mode_wakeup(argv[2], atoi(argv[3]), parse_cap(argc > 4 ? argv[4] : NULL));
   } else {
