@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // wintun-ts benchmarks side by side with a native C baseline. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5] [--out bench/results/latest.json]
+//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6] [--out bench/results/latest.json]
 //
 // Compiles bench/native/*.c with the machine's gcc (-O2 -pthread) into bench/native/build/ on
 // every run, runs every measurement in its own child process (C and wintun-ts alternating, cell by
@@ -24,10 +24,10 @@ const jsDir = join(here, 'js');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const rowsArg = valueOf('--rows');
-const rows = new Set((rowsArg ?? '1,2,3,4,5').split(',').map((s) => Number(s.trim())));
+const rows = new Set((rowsArg ?? '1,2,3,4,5,6').split(',').map((s) => Number(s.trim())));
 const outPath = valueOf('--out') ?? join(here, 'results', 'latest.json');
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5] [--out FILE]');
+  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6] [--out FILE]');
   process.exit(0);
 }
 function valueOf(flag) {
@@ -36,8 +36,10 @@ function valueOf(flag) {
 }
 
 const P = quick
-  ? { tpSeconds: 0.25, ucSeconds: 0.25, wkIters: 400, tunSizes: [64, 1500], tunSeconds: 0.6, tunPaced: false, allocPackets: 250_000 }
-  : { tpSeconds: 1.0, ucSeconds: 0.75, wkIters: 2000, tunSizes: [64, 512, 1500], tunSeconds: 1.5, tunPaced: true, allocPackets: 1_000_000 };
+  ? { tpSeconds: 0.25, ucSeconds: 0.25, wkIters: 400, tunSizes: [64, 1500], tunSeconds: 0.6, tunPaced: false, allocPackets: 250_000,
+      reflRates: [20_000, 100_000], reflSizes: [64, 1400], reflSeconds: 0.3, reflWindow: 64 }
+  : { tpSeconds: 1.0, ucSeconds: 0.75, wkIters: 2000, tunSizes: [64, 512, 1500], tunSeconds: 1.5, tunPaced: true, allocPackets: 1_000_000,
+      reflRates: [20_000, 50_000, 100_000], reflSizes: [64, 512, 1400], reflSeconds: 1.0, reflWindow: 64 };
 const SIZES = [64, 512, 1500];
 // Row 1 cells: [packets per batch, batched publication]. `x32 batched` uses the batch forms: one
 // Head store per batch on receive (ring releaseDeferred + publishHead; session drain), one Tail
@@ -389,14 +391,18 @@ function waitForLine(child, predicate, timeoutMs) {
   });
 }
 
-/** One reflector (C or wintun-ts) in a fresh namespace; the blaster runs inside it per size. */
-async function tunRun(impl, command, args) {
+/**
+ * One reflector (C or wintun-ts) in a fresh namespace. `plan({ blast, pid })` runs the blaster
+ * cells inside it (`blast(args)` runs udp_blaster in the namespace with `args` added and returns
+ * its JSON line; `pid` is the reflector process, for its CPU time) and returns the cells;
+ * `seconds` bounds the reflector's own run.
+ */
+async function tunRun(impl, command, args, plan, seconds) {
   const tag = `${process.pid % 100000}${impl === 'c' ? 'c' : 't'}`;
   const ns = `wtbench${tag}`;
   const dev = `wtb${tag}`;
   const local = '10.201.0.1';
   const peer = '10.201.0.2';
-  const seconds = P.tunSizes.length * (P.tunSeconds * (P.tunPaced ? 2 : 1) + 1.5) + 10;
   let child = null;
   const cleanup = () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
@@ -404,7 +410,6 @@ async function tunRun(impl, command, args) {
     ip(['link', 'del', dev], { quiet: true });
   };
   cleanups.add(cleanup);
-  const runs = [];
   let reflector = null;
   try {
     ip(['netns', 'del', ns], { quiet: true });
@@ -426,16 +431,12 @@ async function tunRun(impl, command, args) {
     ip(['link', 'set', 'lo', 'up'], { ns });
     ip(['link', 'set', dev, 'txqueuelen', '4096', 'mtu', '1500', 'up'], { ns });
     ip(['addr', 'add', `${local}/24`, 'dev', dev], { ns });
-    for (const size of P.tunSizes) {
-      const blast = (rate) =>
-        one(
-          runJson('ip', ['netns', 'exec', ns, bin.udp_blaster, '--src', local, '--dst', peer, '--size', size, '--rate', rate, '--seconds', P.tunSeconds, '--count', Math.ceil(rate * P.tunSeconds) + 64, '--drain-ms', 300].map(String), (P.tunSeconds + 10) * 1000),
-          'udp_blaster',
-        );
-      const saturated = blast(1_000_000);
-      const paced = P.tunPaced ? blast(100_000) : null;
-      runs.push({ size, saturated, paced });
-    }
+    const blast = (extra, blastSeconds) =>
+      one(
+        runJson('ip', ['netns', 'exec', ns, bin.udp_blaster, '--src', local, '--dst', peer, ...extra].map(String), (blastSeconds + 12) * 1000),
+        'udp_blaster',
+      );
+    const runs = await plan({ blast, pid: child.pid });
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
@@ -447,6 +448,19 @@ async function tunRun(impl, command, args) {
     cleanups.delete(cleanup);
   }
 }
+
+/** Row 4's plan: per size, the sender at its maximum, then (full runs) a paced 100 kpps. */
+function row4Plan({ blast }) {
+  const runs = [];
+  for (const size of P.tunSizes) {
+    const at = (rate) => blast(['--size', size, '--rate', rate, '--seconds', P.tunSeconds, '--count', Math.ceil(rate * P.tunSeconds) + 64, '--drain-ms', 300], P.tunSeconds);
+    const saturated = at(1_000_000);
+    const paced = P.tunPaced ? at(100_000) : null;
+    runs.push({ size, saturated, paced });
+  }
+  return runs;
+}
+const row4Seconds = () => P.tunSizes.length * (P.tunSeconds * (P.tunPaced ? 2 : 1) + 1.5) + 10;
 
 function tunPrereq() {
   if (process.platform !== 'linux') return 'not Linux';
@@ -479,7 +493,7 @@ if (rows.has(4)) {
   } else {
     const out = { c: null, js: null };
     try {
-      out.c = await tunRun('c', bin.tun_reflector, []);
+      out.c = await tunRun('c', bin.tun_reflector, [], row4Plan, row4Seconds());
     } catch (e) {
       note(`C TUN run failed: ${e.message}`);
       out.c = { error: e.message };
@@ -491,7 +505,7 @@ if (rows.has(4)) {
       results.skipped.tunJs = jr;
     } else {
       try {
-        out.js = await tunRun('js', process.execPath, [join(jsDir, 'tun-reflect.mjs')]);
+        out.js = await tunRun('js', process.execPath, [join(jsDir, 'tun-reflect.mjs')], row4Plan, row4Seconds());
       } catch (e) {
         note(`wintun-ts TUN run failed: ${e.message}`);
         out.js = { error: e.message };
@@ -555,6 +569,95 @@ if (rows.has(5)) {
       return [names[d.path] ?? d.path, fmt.f(d.bytesPerPacket), fmt.int(d.bytesPerMillion), fmt.f(d.gcCount, 1), fmt.f(d.gcPauseMsPerMillion, 3), res];
     });
     if (body.length) table(['path', 'B/pkt', 'B per 1M pkt', 'GCs/1M', 'GC ms/1M', 'zero-alloc'], body);
+  }
+}
+
+// ------------------------------------------------------------------------------- row 6 --------
+/**
+ * Row 6's plan: per size, paced cells at each rate (smooth pacing, one datagram per due time) and
+ * one closed-loop cell with a fixed window in flight; the blaster samples the reflector's CPU.
+ */
+function row6Plan({ blast, pid }) {
+  const runs = [];
+  // warm-up (JIT, page faults, neighbour state), not recorded
+  blast(['--size', P.reflSizes[0], '--rate', 20_000, '--burst', 1, '--seconds', 0.2, '--count', 4100, '--drain-ms', 100], 0.2);
+  for (const size of P.reflSizes) {
+    for (const rate of P.reflRates) {
+      const r = blast(['--size', size, '--rate', rate, '--burst', 1, '--seconds', P.reflSeconds, '--count', Math.ceil(rate * P.reflSeconds) + 64, '--drain-ms', 300, '--cpu-pid', pid], P.reflSeconds);
+      runs.push({ kind: 'paced', size, rate, ...r });
+    }
+    const w = blast(['--size', size, '--window', P.reflWindow, '--seconds', P.reflSeconds, '--cpu-pid', pid], P.reflSeconds);
+    runs.push({ kind: 'closed', size, window: P.reflWindow, ...w });
+  }
+  return runs;
+}
+const row6Seconds = () => P.reflSizes.length * (P.reflRates.length + 1) * (P.reflSeconds + 1.5) + 10;
+
+if (rows.has(6)) {
+  log(`\n[6] TUN reflector: paced ${P.reflRates.map((r) => `${r / 1000}k`).join('/')} pps at ${P.reflSizes.join('/')} B, closed loop with ${P.reflWindow} in flight`);
+  log('    CPU = utime+stime of every reflector thread (/proc schedstat) over the traffic window, per reply; RTT stamped in the payload');
+  const pre = tunPrereq();
+  if (pre) {
+    log(`    SKIPPED: ${pre}`);
+    results.skipped.reflector = pre;
+  } else {
+    const out = { c: null, js: null };
+    try {
+      out.c = await tunRun('c', bin.tun_reflector, [], row6Plan, row6Seconds());
+    } catch (e) {
+      note(`C reflector run failed: ${e.message}`);
+      out.c = { error: e.message };
+    }
+    const jr = jsTunReason();
+    if (jr) {
+      log(`    wintun-ts side SKIPPED: ${jr}`);
+      out.js = { skipped: jr };
+      results.skipped.reflectorJs = jr;
+    } else {
+      try {
+        out.js = await tunRun('js', process.execPath, [join(jsDir, 'tun-reflect.mjs')], row6Plan, row6Seconds());
+      } catch (e) {
+        note(`wintun-ts reflector run failed: ${e.message}`);
+        out.js = { error: e.message };
+      }
+    }
+    results.rows.reflector = out;
+    const find = (side, pred) => side?.runs?.find(pred);
+    const us = (ns) => (typeof ns === 'number' ? (ns / 1000).toFixed(1) : '-');
+    const pct = (x) => (typeof x === 'number' ? x.toFixed(0) : '-');
+    const paced = [];
+    let worstIdle = null;
+    for (const size of P.reflSizes) {
+      for (const rate of P.reflRates) {
+        const c = find(out.c, (r) => r.kind === 'paced' && r.size === size && r.rate === rate);
+        const js = find(out.js, (r) => r.kind === 'paced' && r.size === size && r.rate === rate);
+        const cpuRatio = ratioOf(js, c, 'cpuNsPerReply');
+        const rttRatio = ratioOf(js, c, 'rttP50Ns');
+        const label = `${size}B @${rate / 1000}k`;
+        const cres = target(6, `reflector CPU per packet ${label} within 1.5x of C`, cpuRatio, 1.5, cpuRatio === null ? null : cpuRatio <= 1.5);
+        const rres = target(6, `reflector RTT p50 ${label} within 1.5x of C`, rttRatio, 1.5, rttRatio === null ? null : rttRatio <= 1.5);
+        if (typeof js?.idle10to110Pct === 'number') worstIdle = Math.max(worstIdle ?? 0, js.idle10to110Pct);
+        paced.push([
+          label, fmt.int(js?.sentPps), us(js?.cpuNsPerReply), pct(js?.cpuPct), us(c?.cpuNsPerReply), pct(c?.cpuPct), fmt.ratio(cpuRatio), cres,
+          us(js?.rttP50Ns), us(js?.rttP99Ns), us(c?.rttP50Ns), us(c?.rttP99Ns), fmt.ratio(rttRatio), rres,
+          fmt.f(js?.idle10to110Pct, 2), fmt.f(c?.idle10to110Pct, 2), fmt.f(js?.lossPct, 2), fmt.f(c?.lossPct, 2),
+        ]);
+      }
+    }
+    table(['cell', 'sent/s', 'ts us/pkt', 'ts %cpu', 'C us/pkt', 'C %cpu', 'cpu ts/C', '<=1.5x', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', '<=1.5x', 'ts idle%', 'C idle%', 'ts loss%', 'C loss%'], paced);
+    log('    us/pkt: reflector CPU per reply; %cpu: of one core over the traffic window; p50/p99: round trip in us;');
+    log('    idle%: reflector CPU from 10 ms to 110 ms after traffic stopped, percent of one core (target: below 1%)');
+    const idleRes = target(6, 'reflector idle CPU 10-110 ms after traffic stops below 1% of a core (worst paced cell)', worstIdle, 1, worstIdle === null ? null : worstIdle < 1);
+    log(`    wintun-ts idle after 10 ms, worst cell: ${fmt.f(worstIdle, 2)}% of a core  ${idleRes}`);
+    const closed = [];
+    for (const size of P.reflSizes) {
+      const c = find(out.c, (r) => r.kind === 'closed' && r.size === size);
+      const js = find(out.js, (r) => r.kind === 'closed' && r.size === size);
+      const ratio = ratioOf(js, c, 'replyPps');
+      const res = target(6, `reflector closed loop (${P.reflWindow} in flight) ${size}B >= 0.9x C`, ratio, 0.9, ratio === null ? null : ratio >= 0.9);
+      closed.push([`${size}B x${P.reflWindow}`, fmt.int(js?.replyPps), us(js?.cpuNsPerReply), us(js?.rttP50Ns), fmt.int(c?.replyPps), us(c?.cpuNsPerReply), us(c?.rttP50Ns), fmt.ratio(ratio), res]);
+    }
+    table(['closed loop', 'ts reply/s', 'ts us/pkt', 'ts p50', 'C reply/s', 'C us/pkt', 'C p50', 'ts/C', '>=0.9x'], closed);
   }
 }
 
