@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // wintun-ts benchmarks side by side with a native C baseline. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6] [--out bench/results/latest.json]
+//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7] [--out bench/results/latest.json]
 //
 // Compiles bench/native/*.c with the machine's gcc (-O2 -pthread) into bench/native/build/ on
 // every run, runs every measurement in its own child process (C and wintun-ts alternating, cell by
@@ -24,10 +24,10 @@ const jsDir = join(here, 'js');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const rowsArg = valueOf('--rows');
-const rows = new Set((rowsArg ?? '1,2,3,4,5,6').split(',').map((s) => Number(s.trim())));
+const rows = new Set((rowsArg ?? '1,2,3,4,5,6,7').split(',').map((s) => Number(s.trim())));
 const outPath = valueOf('--out') ?? join(here, 'results', 'latest.json');
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6] [--out FILE]');
+  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7] [--out FILE]');
   process.exit(0);
 }
 function valueOf(flag) {
@@ -134,11 +134,14 @@ function target(row, name, measured, goal, pass) {
 function build() {
   mkdirSync(buildDir, { recursive: true });
   const built = {};
+  // lib_*.c are shared libraries (loaded with koffi), every other .c a program
   for (const file of readdirSync(nativeDir).filter((f) => f.endsWith('.c'))) {
     const name = file.slice(0, -2);
-    const out = join(buildDir, name);
+    const lib = name.startsWith('lib_');
+    const out = join(buildDir, lib ? `${name}.so` : name);
+    const flags = lib ? ['-shared', '-fPIC', '-fvisibility=hidden'] : [];
     try {
-      execFileSync('gcc', ['-O2', '-pthread', '-Wall', '-o', out, join(nativeDir, file)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('gcc', ['-O2', '-pthread', '-Wall', ...flags, '-o', out, join(nativeDir, file)], { stdio: ['ignore', 'ignore', 'pipe'] });
       built[name] = out;
     } catch (e) {
       note(`gcc failed for ${file}: ${String(e.stderr ?? e.message).trim().split('\n')[0]}`);
@@ -658,6 +661,67 @@ if (rows.has(6)) {
       closed.push([`${size}B x${P.reflWindow}`, fmt.int(js?.replyPps), us(js?.cpuNsPerReply), us(js?.rttP50Ns), fmt.int(c?.replyPps), us(c?.cpuNsPerReply), us(c?.rttP50Ns), fmt.ratio(ratio), res]);
     }
     table(['closed loop', 'ts reply/s', 'ts us/pkt', 'ts p50', 'C reply/s', 'C us/pkt', 'C p50', 'ts/C', '>=0.9x'], closed);
+  }
+}
+
+// ------------------------------------------------------------------------------- row 7 --------
+if (rows.has(7)) {
+  log('\n[7] wintun-ts client against a native driver (C pthread from lib_driver.so, loaded with koffi) over the same native rings');
+  log('    ring = @wintun-ts/ring client classes, sess = Session (receiveInto/drain, sendWith); C = both roles in C (ring_bench)');
+  const why = jsReason ?? cReason ?? (bin.lib_driver ? null : 'lib_driver.c did not compile');
+  if (why) {
+    log(`    SKIPPED: ${why}`);
+    results.skipped.nativeDriver = why;
+  } else {
+    const nd = (args, timeoutMs) => {
+      try {
+        return one(runJson(process.execPath, [join(jsDir, 'native-driver.mjs'), bin.lib_driver, ...args.map(String)], timeoutMs), `native-driver ${args.join(' ')}`);
+      } catch (e) {
+        note(e.message);
+        return { error: e.message };
+      }
+    };
+    const out = { throughput: [], wakeup: [] };
+    const body = [];
+    const batches = quick ? [[1, false], [32, true]] : BATCHES;
+    for (const dir of ['send', 'recv']) {
+      for (const size of [64, 1500]) {
+        for (const [batch, deferred] of batches) {
+          const t = Math.ceil((P.tpSeconds + 5) * 1000) + 10000;
+          const d = deferred ? 1 : 0;
+          const c = measureC(['throughput', dir, size, batch, P.tpSeconds, CAPACITY, d], t);
+          const js = nd(['throughput', dir, size, batch, P.tpSeconds, d], t + 5000);
+          const sess = nd(['throughput-session', dir, size, batch, P.tpSeconds, d], t + 5000);
+          const ratio = ratioOf(js, c, 'pps');
+          const sratio = ratioOf(sess, c, 'pps');
+          const cell = `${dir} ${size}B ${batchLabel(batch, deferred)}`;
+          const res = target(7, `native driver throughput (ring client) ${cell} >= 50% of C`, ratio, 0.5, ratio === null ? null : ratio >= 0.5);
+          const sres = target(7, `native driver throughput (session client) ${cell} >= 50% of C`, sratio, 0.5, sratio === null ? null : sratio >= 0.5);
+          out.throughput.push({ dir, size, batch, deferred, c, js, session: sess, ratio, sessionRatio: sratio });
+          body.push([cell, fmt.int(js.pps), fmt.int(sess.pps), fmt.int(c.pps), fmt.ratio(ratio), res, fmt.ratio(sratio), sres]);
+        }
+      }
+    }
+    table(['cell', 'ring pkt/s', 'sess pkt/s', 'C pkt/s', 'ring/C', '>=50%', 'sess/C', '>=50%'], body);
+    const wbody = [];
+    const t = P.wkIters * 6 + 15000;
+    for (const dir of ['send', 'recv']) {
+      const c = measureC(['wakeup', dir, P.wkIters, CAPACITY], t);
+      for (const layer of ['ring', 'session']) {
+        const js = nd([layer === 'ring' ? 'wakeup' : 'wakeup-session', dir, P.wkIters], t + 5000);
+        const r50 = ratioOf(js, c, 'p50Ns');
+        const r99 = ratioOf(js, c, 'p99Ns');
+        const label = `${dir} (${layer})`;
+        const res50 = target(7, `native driver wake-up ${label} p50 within 2x of C`, r50, 2, r50 === null ? null : r50 <= 2);
+        const res99 = target(7, `native driver wake-up ${label} p99 within 2x of C`, r99, 2, r99 === null ? null : r99 <= 2);
+        out.wakeup.push({ dir, layer, c, js, ratioP50: r50, ratioP99: r99 });
+        wbody.push([label, fmt.us(js.p50Ns), fmt.us(js.p99Ns), fmt.us(c.p50Ns), fmt.us(c.p99Ns), fmt.ratio(r50), res50, fmt.ratio(r99), res99]);
+      }
+    }
+    log('    wake-up (us): send = the driver publishes and sets the read event, the client waits (event.wait / Session.receiveInto);');
+    log('    recv = the client commits (sendWith), the driver spins 100 us then waits after the Alertable handshake');
+    table(['cell', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', '<=2x', 'p99 ts/C', '<=2x'], wbody);
+    results.rows.nativeDriver = out;
   }
 }
 
