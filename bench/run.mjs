@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // wintun-ts benchmarks side by side with a native C baseline. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7] [--out bench/results/latest.json]
+//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7,8] [--out bench/results/latest.json]
 //
 // Compiles bench/native/*.c with the machine's gcc (-O2 -pthread) into bench/native/build/ on
 // every run, runs every measurement in its own child process (C and wintun-ts alternating, cell by
@@ -9,7 +9,7 @@
 // ratios and a PASS/MISS column per target, and writes the JSON. Targets are reported, never
 // asserted: the exit code is 0 unless the harness itself fails.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync, accessSync, constants as fsc } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, accessSync, constants as fsc } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -24,10 +24,10 @@ const jsDir = join(here, 'js');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const rowsArg = valueOf('--rows');
-const rows = new Set((rowsArg ?? '1,2,3,4,5,6,7').split(',').map((s) => Number(s.trim())));
+const rows = new Set((rowsArg ?? '1,2,3,4,5,6,7,8').split(',').map((s) => Number(s.trim())));
 const outPath = valueOf('--out') ?? join(here, 'results', 'latest.json');
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7] [--out FILE]');
+  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7,8] [--out FILE]');
   process.exit(0);
 }
 function valueOf(flag) {
@@ -722,6 +722,70 @@ if (rows.has(7)) {
     log('    recv = the client commits (sendWith), the driver spins 100 us then waits after the Alertable handshake');
     table(['cell', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', '<=2x', 'p99 ts/C', '<=2x'], wbody);
     results.rows.nativeDriver = out;
+  }
+}
+
+// ------------------------------------------------------------------------------- row 8 --------
+/** Why row 8 cannot run here, or null. */
+function winePrereq() {
+  if (process.platform !== 'linux') return 'not Linux (the row runs Windows code under Wine)';
+  if (spawnSync('wine', ['--version'], { encoding: 'utf8', timeout: 20000 }).status !== 0) return 'wine is not installed';
+  if (spawnSync('x86_64-w64-mingw32-gcc', ['--version'], { encoding: 'utf8' }).status !== 0) return 'x86_64-w64-mingw32-gcc is not installed';
+  if (!existsSync(join(root, '.wine', 'stage', 'node.exe')) || !existsSync(join(root, '.wine', 'prefix', 'system.reg'))) {
+    return 'Wine is not prepared: run `bash scripts/wine/setup.sh` once';
+  }
+  return jsReason;
+}
+
+if (rows.has(8)) {
+  log('\n[8] Windows wait path under Wine: a Win32 event set by another thread -> the waiter runs (us)');
+  log('    event: Win32Event.wait + SendRingReader (driver = a worker: publish + SetEvent); sess: Session.receiveInto; C: WaitForSingleObject (mingw)');
+  const pre = winePrereq();
+  if (pre) {
+    log(`    SKIPPED: ${pre}`);
+    results.skipped.wine = pre;
+  } else {
+    const tmp = mkdtempSync(join(os.tmpdir(), 'wtbench-wine-'));
+    const exe = join(buildDir, 'wakeup_win.exe');
+    const out = { c: null, event: null, session: null };
+    try {
+      execFileSync('x86_64-w64-mingw32-gcc', ['-O2', '-Wall', '-o', exe, join(nativeDir, 'win', 'wakeup_win.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const timeoutS = Math.ceil(P.wkIters * 0.005 + 60);
+      // Windows programs under Wine cannot write to a pipe: stdout goes to a file, read afterwards.
+      const wineRun = (name, cmd) => {
+        const r = spawnSync('bash', ['-c', `ROOT=${JSON.stringify(root)}; source "$ROOT/scripts/wine/env.sh"; ${cmd} </dev/null >${JSON.stringify(join(tmp, `${name}.out`))} 2>${JSON.stringify(join(tmp, `${name}.err`))}`], { encoding: 'utf8', timeout: (timeoutS + 20) * 1000, killSignal: 'SIGKILL' });
+        const text = existsSync(join(tmp, `${name}.out`)) ? readFileSync(join(tmp, `${name}.out`), 'utf8') : '';
+        const lines = parseLines(text);
+        if (r.status !== 0 || lines.length === 0) {
+          const err = existsSync(join(tmp, `${name}.err`)) ? readFileSync(join(tmp, `${name}.err`), 'utf8').trim().split('\n').slice(-2).join(' | ') : '';
+          note(`wine ${name}: exit ${r.status ?? r.signal}: ${err}`);
+          return { error: `exit ${r.status ?? r.signal}: ${err}` };
+        }
+        return one(lines, name);
+      };
+      const script = join(jsDir, 'wine-wakeup.mjs');
+      out.c = wineRun('c', `timeout --kill-after=5 ${timeoutS} wine ${JSON.stringify(exe)} ${P.wkIters}`);
+      out.event = wineRun('event', `timeout --kill-after=5 ${timeoutS} wine "$WINE_NODE_EXE" "$(winpath ${JSON.stringify(script)})" event ${P.wkIters}`);
+      out.session = wineRun('session', `timeout --kill-after=5 ${timeoutS} wine "$WINE_NODE_EXE" "$(winpath ${JSON.stringify(script)})" session ${P.wkIters}`);
+    } catch (e) {
+      note(`Wine row failed: ${e.message}`);
+      out.error = e.message;
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+      // let this prefix's wineserver exit on its own (it lingers a few seconds after the last
+      // program); never kill it: a Wine test run may share the prefix
+      spawnSync('bash', ['-c', `ROOT=${JSON.stringify(root)}; source "$ROOT/scripts/wine/env.sh"; timeout 20 wineserver -w`], { timeout: 30000 });
+    }
+    results.rows.wine = out;
+    const body = [];
+    for (const [label, js] of [['event (Win32Event.wait)', out.event], ['session (receiveInto)', out.session]]) {
+      const r50 = ratioOf(js, out.c, 'p50Ns');
+      const r99 = ratioOf(js, out.c, 'p99Ns');
+      const res50 = target(8, `Wine wake-up ${label} p50 within 2x of C`, r50, 2, r50 === null ? null : r50 <= 2);
+      const res99 = target(8, `Wine wake-up ${label} p99 within 2x of C`, r99, 2, r99 === null ? null : r99 <= 2);
+      body.push([label, fmt.us(js?.p50Ns), fmt.us(js?.p99Ns), fmt.us(out.c?.p50Ns), fmt.us(out.c?.p99Ns), fmt.ratio(r50), res50, fmt.ratio(r99), res99]);
+    }
+    table(['cell', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', '<=2x', 'p99 ts/C', '<=2x'], body);
   }
 }
 
