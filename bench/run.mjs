@@ -661,6 +661,8 @@ if (rows.has(6)) {
       closed.push([`${size}B x${P.reflWindow}`, fmt.int(js?.replyPps), us(js?.cpuNsPerReply), us(js?.rttP50Ns), fmt.int(c?.replyPps), us(c?.cpuNsPerReply), us(c?.rttP50Ns), fmt.ratio(ratio), res]);
     }
     table(['closed loop', 'ts reply/s', 'ts us/pkt', 'ts p50', 'C reply/s', 'C us/pkt', 'C p50', 'ts/C', '>=0.9x'], closed);
+    const ss = out.js?.reflector?.sessionStats;
+    if (ss) log(`    wintun-ts session over the whole row: spins ${fmt.int(ss.spins)}, spin hits ${fmt.int(ss.spinHits)}, wake-ups ${fmt.int(ss.wakeups)}, wait timeouts ${fmt.int(ss.waitTimeouts)}`);
   }
 }
 
