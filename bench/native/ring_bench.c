@@ -58,7 +58,7 @@ static void ring_init(ring_t *g, uint32_t cap) {
    leave), and each call is out of line and reached through a function pointer, as an import of a
    DLL export is. The work inside is the same as the lock-free functions above. */
 typedef struct { send_reader s; pthread_mutex_t lock; } dll_send_side;
-typedef struct { recv_writer w; pthread_mutex_t lock; } dll_recv_side;
+typedef struct { recv_writer w; pthread_mutex_t lock; event_t *ev; } dll_recv_side;
 
 static void dll_lock_init(pthread_mutex_t *m) {
   pthread_mutexattr_t a;
@@ -87,18 +87,17 @@ __attribute__((noinline)) static int64_t dll_allocate_send_packet(dll_recv_side 
   pthread_mutex_unlock(&d->lock);
   return off;
 }
-/* returns 1 when the caller (standing in for the DLL) must SetEvent */
-__attribute__((noinline)) static int dll_send_packet(dll_recv_side *d, uint32_t payload) {
+/* commits, publishes, and sets the driver's event when it is alertable, all under the lock */
+__attribute__((noinline)) static void dll_send_packet(dll_recv_side *d, uint32_t payload) {
   pthread_mutex_lock(&d->lock);
-  int wake = rw_commit(&d->w, payload);
+  if (rw_commit(&d->w, payload)) event_set(d->ev);
   pthread_mutex_unlock(&d->lock);
-  return wake;
 }
 /* the import table: calls go through pointers the compiler cannot see through */
 static int64_t (*volatile imp_receive)(dll_send_side *) = dll_receive_packet;
 static void (*volatile imp_release)(dll_send_side *, uint32_t) = dll_release_receive_packet;
 static int64_t (*volatile imp_allocate)(dll_recv_side *, uint32_t) = dll_allocate_send_packet;
-static int (*volatile imp_send)(dll_recv_side *, uint32_t) = dll_send_packet;
+static void (*volatile imp_send)(dll_recv_side *, uint32_t) = dll_send_packet;
 
 /* ---------------------------------------------------------------- helpers --------------------- */
 
@@ -267,6 +266,7 @@ static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_
   if (lock && batched) { fprintf(stderr, "usercost: wintun.dll has no batch form (%s with lock)\n", op); exit(1); }
   dll_send_side ds = { { g, 0, 0, 0, 0 } };
   dll_recv_side dr = { { g2, 0, 0, 0 } };
+  dr.ev = &ev;
   dll_lock_init(&ds.lock);
   dll_lock_init(&dr.lock);
   double best = 1e30;
@@ -315,7 +315,7 @@ static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_
             for (int i = 0; i < B; i++) {
               int64_t off = imp_allocate(&dr, size);
               memcpy(g2.r->data + off, SRC, size);
-              if (imp_send(&dr, (uint32_t)off)) event_set(&ev);
+              imp_send(&dr, (uint32_t)off);
             }
           } else {
             for (int i = 0; i < B; i++) {
