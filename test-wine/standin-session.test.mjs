@@ -6,6 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 import { abi, fixtureUrl, sleep, standinDll, until } from './helpers.mjs';
 
@@ -667,5 +672,18 @@ test('two threads allocate and send concurrently: every packet once, each thread
     await Promise.allSettled(senders);
     lib.endSession(s);
     lib.closeAdapter(a);
+  }
+});
+
+test('a process that leaves a session open (its echo thread waiting in the DLL) still exits by itself', { skip, timeout: 120_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wtts-g-'));
+  try {
+    const out = join(dir, 'result.json');
+    const res = spawnSync(process.execPath, [fileURLToPath(fixtureUrl('standin-session-child.mjs')), out], { stdio: 'ignore', env: process.env, timeout: 60_000 });
+    assert.equal(res.error, undefined, String(res.error));
+    assert.equal(res.status, 0);
+    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), { echoed: 10 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
