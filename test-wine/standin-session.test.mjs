@@ -13,6 +13,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
 import { abi, fixtureUrl, sleep, standinDll, until } from './helpers.mjs';
+import {
+  STANDIN_MODE_ECHO as MODE_ECHO,
+  STANDIN_MODE_QUEUES as MODE_QUEUES,
+  STANDIN_PATH_CLAIM as PATH_CLAIM,
+  STANDIN_PATH_DLL as PATH_DLL,
+  standinSessionExports,
+} from './fixtures/standin-session-exports.mjs';
 
 const dll = standinDll();
 const skip = dll === null ? 'stand-in wintun.dll not built (scripts/wine/setup.sh)' : false;
@@ -29,56 +36,15 @@ const ERROR_BUFFER_OVERFLOW = 111;
 const ERROR_NO_MORE_ITEMS = 259;
 const ERROR_ALREADY_INITIALIZED = 1247;
 const ERROR_INVALID_USER_BUFFER = 1784;
-const MODE_ECHO = 0;
-const MODE_QUEUES = 1;
-const PATH_DLL = 1;
-const PATH_CLAIM = 2;
 
 let x = null;
 let k32 = null;
 if (lib !== null) {
-  const h = koffi.load(dll);
-  const { HANDLE } = abi.win32Types();
-  const STATS = koffi.struct('STANDIN_SESSION_STATS', {
-    SendRing: 'uint64_t',
-    ReceiveRing: 'uint64_t',
-    ReceiveTailMoved: 'uint64_t',
-    Capacity: 'uint32_t',
-    Mode: 'uint32_t',
-    Injected: 'uint32_t',
-    InjectDropped: 'uint32_t',
-    Taken: 'uint32_t',
-    Discarded: 'uint32_t',
-    Echoed: 'uint32_t',
-    Alerts: 'uint32_t',
-    Misuse: 'uint32_t',
-    ReceiveOutstanding: 'uint32_t',
-    SendOutstanding: 'uint32_t',
-    Flags: 'uint32_t',
-  });
-  const f = (name, result, params) => h.func('__stdcall', name, result, params);
-  x = {
-    setMode: f('StandinSetDriverMode', 'int', ['uint64_t', 'uint32_t']),
-    fail: f('StandinFailRegistration', 'int', ['uint64_t', 'uint32_t', 'uint32_t']),
-    claim: f('StandinClaimRegistration', 'uint32_t', ['uint64_t']),
-    unclaim: f('StandinReleaseRegistration', 'int', ['uint64_t']),
-    state: f('StandinRegistrationState', 'uint32_t', ['uint64_t']),
-    inject: f('StandinSessionInject', 'int', [HANDLE, 'void *', 'uint32_t']),
-    take: f('StandinSessionTake', 'uint32_t', [HANDLE, 'void *', 'uint32_t', 'uint32_t']),
-    end: f('StandinSessionEnd', 'int', [HANDLE]),
-    abort: f('StandinSessionAbort', 'int', [HANDLE]),
-    statsRaw: f('StandinSessionStats', 'int', [HANDLE, koffi.out(koffi.pointer(STATS))]),
-    stats(s) {
-      const out = {};
-      assert.equal(this.statsRaw(s, out), 1, `StandinSessionStats: last error ${abi.getLastError()}`);
-      for (const key of ['SendRing', 'ReceiveRing', 'ReceiveTailMoved']) out[key] = BigInt(out[key]);
-      return out;
-    },
-  };
+  x = standinSessionExports(dll);
   const MBI =
     process.arch === 'x64'
-      ? koffi.struct('G_MBI64', { BaseAddress: 'void *', AllocationBase: 'void *', AllocationProtect: 'uint32_t', PartitionId: 'uint16_t', RegionSize: 'size_t', State: 'uint32_t', Protect: 'uint32_t', Type: 'uint32_t' })
-      : koffi.struct('G_MBI32', { BaseAddress: 'void *', AllocationBase: 'void *', AllocationProtect: 'uint32_t', RegionSize: 'size_t', State: 'uint32_t', Protect: 'uint32_t', Type: 'uint32_t' });
+      ? koffi.struct({ BaseAddress: 'void *', AllocationBase: 'void *', AllocationProtect: 'uint32_t', PartitionId: 'uint16_t', RegionSize: 'size_t', State: 'uint32_t', Protect: 'uint32_t', Type: 'uint32_t' })
+      : koffi.struct({ BaseAddress: 'void *', AllocationBase: 'void *', AllocationProtect: 'uint32_t', RegionSize: 'size_t', State: 'uint32_t', Protect: 'uint32_t', Type: 'uint32_t' });
   const kernel = koffi.load('kernel32.dll');
   k32 = {
     ...abi.kernel32(),
