@@ -512,6 +512,15 @@ test('echo mode: the driver thread answers every IP packet with its addresses sw
     assert.equal(st.InjectDropped, 0);
     assert.equal(x.take(s, new Uint8Array(64), 64, 0), 0);
     assert.equal(abi.getLastError(), 50, 'ERROR_NOT_SUPPORTED: the echo thread owns the Receive ring');
+
+    // A corrupt record (size over 0xFFFF) makes the echo thread abort the receive direction; the
+    // session still ends cleanly afterwards (the thread is gone, EndSession joins nothing).
+    const bad = lib.allocateSendPacket(s, 20);
+    new Uint32Array(koffi.view(bad - 4n, 4))[0] = 0x80020000;
+    lib.sendPacket(s, bad);
+    assert.ok(await until(() => header(st.ReceiveRing).head === 0xffffffff, 10_000), 'Receive Head = 0xFFFFFFFF');
+    assert.throws(() => lib.allocateSendPacket(s, 20), { code: 'ERR_WINTUN_EOF' });
+    assert.equal(x.inject(s, packet(1, 64), 64), 1, 'the Send ring still works');
   } finally {
     lib.endSession(s);
     lib.closeAdapter(a);

@@ -12,7 +12,8 @@
  *     based one. The LUID is (53 << 48) | ((GUID.Data1 & 0xFFFFFF) << 24). Logs one INFO line on the
  *     calling thread and one from a thread of its own (not waited for).
  *   - WintunOpenAdapter: case-insensitive lookup of created adapters; ERROR_NOT_FOUND otherwise.
- *   - WintunCloseAdapter: NULL allowed; closing the creating handle removes the adapter.
+ *   - WintunCloseAdapter: NULL allowed; closing the creating handle removes the adapter and
+ *     unregisters its session, if any.
  *   - WintunGetRunningDriverVersion: 0 with ERROR_FILE_NOT_FOUND while no adapter exists (driver
  *     not loaded), else 0x0000000E (0.14).
  *   - WintunDeleteDriver: FALSE with ERROR_GEN_FAILURE while adapters exist, else TRUE.
@@ -462,8 +463,9 @@ static void abortReceive(Session *s) {
 /* Consumes the Receive ring as the driver does: non-IP records are discarded (Head moves on), a
    corrupt ring aborts the receive direction (Head = 0xFFFFFFFF), an empty ring is waited for with
    the Alertable handshake for up to `timeoutMs`. Returns the size of the IP packet copied to
-   `out`, or 0 with *err set. Called under takeLock. */
-static DWORD driverReceive(Session *s, BYTE *out, DWORD cap, DWORD timeoutMs, DWORD *err) {
+   `out`, or 0 with *err set. Called under takeLock. `log`: whether an abort may call the logger
+   (never from the echo thread: a JS logger runs on the JS thread, which may be joining it). */
+static DWORD driverReceive(Session *s, BYTE *out, DWORD cap, DWORD timeoutMs, BOOL log, DWORD *err) {
   TunRing *r = s->receive;
   DWORD mask = s->capacity - 1;
   DWORD start = GetTickCount();
@@ -502,7 +504,7 @@ static DWORD driverReceive(Session *s, BYTE *out, DWORD cap, DWORD timeoutMs, DW
     DWORD size = tail >= s->capacity || content < 4 ? RING_SENTINEL : *(volatile ULONG *)(r->Data + head);
     if (size > MAX_PACKET || align4(4 + size) > content) {
       abortReceive(s);
-      logLine(2, L"standin driver: the Receive ring is corrupt; the receive direction is aborted (Head = 0xFFFFFFFF)");
+      if (log) logLine(2, L"standin driver: the Receive ring is corrupt; the receive direction is aborted (Head = 0xFFFFFFFF)");
       *err = ERROR_INVALID_DATA;
       return 0;
     }
@@ -542,7 +544,7 @@ static DWORD WINAPI echoThread(LPVOID param) {
   for (;;) {
     DWORD err = ERROR_SUCCESS;
     EnterCriticalSection(&s->takeLock);
-    DWORD size = driverReceive(s, buf, MAX_PACKET, INFINITE, &err);
+    DWORD size = driverReceive(s, buf, MAX_PACKET, INFINITE, FALSE, &err);
     LeaveCriticalSection(&s->takeLock);
     if (!size) break;
     swapAddresses(buf, size);
@@ -978,7 +980,7 @@ STANDIN_API DWORD WINAPI StandinSessionTake(void *Session_, BYTE *Buffer, DWORD 
     err = ERROR_NOT_SUPPORTED;
   } else {
     EnterCriticalSection(&s->takeLock);
-    size = driverReceive(s, Buffer, BufferSize, TimeoutMs, &err);
+    size = driverReceive(s, Buffer, BufferSize, TimeoutMs, TRUE, &err);
     LeaveCriticalSection(&s->takeLock);
   }
   unrefSession(s);
