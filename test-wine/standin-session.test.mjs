@@ -662,3 +662,25 @@ test('a process that leaves a session open (its echo thread waiting in the DLL) 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('EndSession right after the echo thread aborted, with a JS logger installed, does not deadlock', { skip, timeout: 60_000 }, () => {
+  const lines = [];
+  lib.setLogger((level, timestamp, message) => lines.push(message));
+  const { a } = adapter(MODE_ECHO);
+  const s = lib.startSession(a, MIN);
+  try {
+    const receive = header(x.stats(s).ReceiveRing);
+    const bad = lib.allocateSendPacket(s, 20);
+    new Uint32Array(koffi.view(bad - 4n, 4))[0] = 0x80020000;
+    lib.sendPacket(s, bad);
+    // Spin without yielding to the event loop: a logger call from the echo thread could not run
+    // now, so the thread must not make one before EndSession joins it.
+    const end = Date.now() + 10_000;
+    while (receive.view[0] !== 0xffffffff && Date.now() < end);
+    assert.equal(receive.view[0], 0xffffffff);
+  } finally {
+    lib.endSession(s);
+    lib.closeAdapter(a);
+    lib.setLogger(null);
+  }
+});
