@@ -22,11 +22,6 @@ export type NativeFunction<F extends (...args: never[]) => unknown> = F & {
   readonly async: (...args: [...Parameters<F>, (error: unknown, result: ReturnType<F>) => void]) => void;
 };
 
-/**
- * Throws `ERR_WINTUN_UNSUPPORTED_PLATFORM` unless running on Windows.
- *
- * @param what - what needs Windows, for the message.
- */
 function checkBindArgs(what: string, lib: unknown, dll: unknown, name: unknown, params: unknown): void {
   if (typeof lib !== 'object' || lib === null || typeof (lib as { func?: unknown }).func !== 'function') badArgument(what, 'lib', 'a koffi library handle', lib);
   checkString(what, 'dll', dll);
@@ -34,6 +29,11 @@ function checkBindArgs(what: string, lib: unknown, dll: unknown, name: unknown, 
   if (!Array.isArray(params)) badArgument(what, 'params', 'an array of koffi types', params);
 }
 
+/**
+ * Throws `ERR_WINTUN_UNSUPPORTED_PLATFORM` unless running on Windows.
+ *
+ * @param what - what needs Windows, for the message.
+ */
 export function requireWindows(what: string): void {
   checkString('requireWindows', 'what', what);
   if (process.platform !== 'win32') {
