@@ -9,8 +9,8 @@
  *
  * @module
  */
-import { TunRing, WintunError } from '@wintun-ts/ring';
-import type { RingMemory } from '@wintun-ts/ring';
+import { WintunError } from '@wintun-ts/ring';
+import type { RingMemory, TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from './events/types.js';
 import { RateGate } from './rate.js';
 import type { DriverStats } from './driver/stats.js';
@@ -57,6 +57,12 @@ const DEFAULT_WAIT_MS = 100;
  */
 const driverHeld = new Set<Session>();
 
+/** A `TunRing`, checked by shape so that a ring from another copy of the package is accepted too. */
+function isRing(value: unknown): value is TunRing {
+  const r = value as Partial<TunRing> | null | undefined;
+  return typeof r === 'object' && r !== null && r.header instanceof Int32Array && r.words instanceof Uint32Array && r.bytes instanceof Uint8Array && typeof r.capacity === 'number' && typeof r.loadTail === 'function';
+}
+
 function isEvent(value: unknown): value is AutoResetEvent {
   const e = value as AutoResetEvent | null | undefined;
   return typeof e === 'object' && e !== null && typeof e.set === 'function' && typeof e.wait === 'function' && typeof e.close === 'function';
@@ -65,7 +71,7 @@ function isEvent(value: unknown): value is AutoResetEvent {
 function checkBackend(backend: unknown): asserts backend is SessionBackend {
   if (typeof backend !== 'object' || backend === null) invalid('new Session: backend must be an object with rings, readEvent, writeEvent and link.');
   const b = backend as Partial<SessionBackend>;
-  if (typeof b.rings !== 'object' || b.rings === null || !(b.rings.send instanceof TunRing) || !(b.rings.receive instanceof TunRing)) {
+  if (typeof b.rings !== 'object' || b.rings === null || !isRing(b.rings.send) || !isRing(b.rings.receive)) {
     invalid('new Session: backend.rings must be { send: TunRing, receive: TunRing }.');
   }
   if (!isEvent(b.readEvent) || !isEvent(b.writeEvent)) invalid('new Session: backend.readEvent and backend.writeEvent must be AutoResetEvents.');
