@@ -2,8 +2,9 @@
  * The one async iterator of a `Session`: `for await (const batch of session)` (or
  * `session.batches({ signal, max })`) yields a reused {@link PacketBatch} of every packet that is
  * ready, zero-copy, released when the loop advances or ends. Per packet it does what `drain` does
- * (a ring read and a deferred release); per step it allocates only the promise `next()` must
- * return. Internal: not exported (users meet it through the `Session` methods and types).
+ * (a ring read and a deferred release); a step that finds packets ready allocates nothing (the
+ * batch, its result object and the fulfilled promise `next()` returns are reused): what remains is
+ * the `await` of the caller's loop. Internal: not exported (users meet it through the `Session` methods and types).
  *
  * @module
  */
@@ -72,6 +73,8 @@ export class BatchIterator implements AsyncIterableIterator<PacketBatch> {
   readonly #max: number;
   readonly #signal: AbortSignal | undefined;
   readonly #result: IteratorYieldResult<PacketBatch>;
+  /** A promise already fulfilled with `#result`: reused by every step that finds packets ready. */
+  readonly #ready: Promise<IteratorResult<PacketBatch>>;
   readonly #take = (resolve: (value: IteratorResult<PacketBatch>) => void): boolean => {
     if (this.#fill() === 0) return false;
     resolve(this.#result);
@@ -88,6 +91,7 @@ export class BatchIterator implements AsyncIterableIterator<PacketBatch> {
     this.#signal = options?.signal;
     this.#batch = new Batch(bytes, this.#max);
     this.#result = { done: false, value: this.#batch };
+    this.#ready = Promise.resolve(this.#result);
   }
 
   [Symbol.asyncIterator](): this {
@@ -102,7 +106,7 @@ export class BatchIterator implements AsyncIterableIterator<PacketBatch> {
     }
     if (this.#signal?.aborted === true || this.#core.state === 'closing' || this.#core.state === 'closed') return this.#finish();
     try {
-      if (!this.#receiver.hasWaiters && this.#take(noop)) return Promise.resolve(this.#result);
+      if (!this.#receiver.hasWaiters && this.#take(noop)) return this.#ready;
     } catch (error) {
       return this.#finish(error);
     }
