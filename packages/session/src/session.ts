@@ -12,10 +12,10 @@
 import { WintunError } from '@wintun-ts/ring';
 import type { RingMemory, TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from './events/types.js';
-import { RateGate } from './rate.js';
 import type { DriverStats } from './driver/stats.js';
 import { BATCH_MAX_LIMIT, BatchIterator } from './session/batches.js';
 import { SessionCore, checkMax, checkOptionsBag, invalid, sessionError } from './session/core.js';
+import { checkBackend, parseOptions } from './session/options.js';
 import { OldDriverGuard } from './session/guard.js';
 import { Receiver } from './session/receiver.js';
 import type { DrainCallback } from './session/receiver.js';
@@ -47,8 +47,6 @@ export type {
   SessionStats,
 } from './session/types.js';
 
-const DEFAULT_WAIT_MS = 100;
-
 /**
  * Sessions whose driver side may still use their ring memory (from construction until the link
  * closed). Ring memory is reclaimed by the garbage collector once no view of it is reachable; the
@@ -56,33 +54,6 @@ const DEFAULT_WAIT_MS = 100;
  * this set keeps every such session, and with it its memory, reachable.
  */
 const driverHeld = new Set<Session>();
-
-/** A `TunRing`, checked by shape so that a ring from another copy of the package is accepted too. */
-function isRing(value: unknown): value is TunRing {
-  const r = value as Partial<TunRing> | null | undefined;
-  return typeof r === 'object' && r !== null && r.header instanceof Int32Array && r.words instanceof Uint32Array && r.bytes instanceof Uint8Array && typeof r.capacity === 'number' && typeof r.loadTail === 'function';
-}
-
-function isEvent(value: unknown): value is AutoResetEvent {
-  const e = value as AutoResetEvent | null | undefined;
-  return typeof e === 'object' && e !== null && typeof e.set === 'function' && typeof e.wait === 'function' && typeof e.close === 'function';
-}
-
-function checkBackend(backend: unknown): asserts backend is SessionBackend {
-  if (typeof backend !== 'object' || backend === null) invalid('new Session: backend must be an object with rings, readEvent, writeEvent and link.');
-  const b = backend as Partial<SessionBackend>;
-  if (typeof b.rings !== 'object' || b.rings === null || !isRing(b.rings.send) || !isRing(b.rings.receive)) {
-    invalid('new Session: backend.rings must be { send: TunRing, receive: TunRing }.');
-  }
-  if (!isEvent(b.readEvent) || !isEvent(b.writeEvent)) invalid('new Session: backend.readEvent and backend.writeEvent must be AutoResetEvents.');
-  if (typeof b.link !== 'object' || b.link === null || typeof b.link.close !== 'function') invalid('new Session: backend.link must have a close() method.');
-}
-
-function positive(what: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) invalid(`new Session: ${what} must be a finite number > 0, got ${String(value)}.`);
-  return value;
-}
 
 /**
  * A Wintun session over two rings: receive what the driver produced in the Send ring and send
@@ -149,24 +120,7 @@ export class Session implements AsyncDisposable {
    */
   constructor(backend: SessionBackend, options: SessionOptions = {}) {
     checkBackend(backend);
-    checkOptionsBag('new Session', options);
-    const waitMs = positive('waitTimeoutMs', options.waitTimeoutMs, DEFAULT_WAIT_MS);
-    const spin = options.spin;
-    if (spin !== undefined && spin !== false) checkOptionsBag('new Session: spin', spin);
-    const guardOptions = options.oldDriverGuard;
-    if (guardOptions !== undefined && guardOptions !== false) checkOptionsBag('new Session: oldDriverGuard', guardOptions);
-    let gate: RateGate | null = null;
-    let spinMs = 0;
-    if (spin !== false) {
-      gate = new RateGate({ thresholdPps: positive('spin.thresholdPps', spin?.thresholdPps, 20_000), windowMs: positive('spin.windowMs', spin?.windowMs, 250) });
-      spinMs = positive('spin.spinUs', spin?.spinUs, 20) / 1000;
-    }
-    const stallMs = guardOptions === false ? 0 : positive('oldDriverGuard.stallMs', guardOptions?.stallMs, 2);
-    const intervalMs = guardOptions === false ? 0 : positive('oldDriverGuard.intervalMs', guardOptions?.intervalMs, 1);
-    if (backend.driverStats !== undefined && backend.driverStats !== null && typeof backend.driverStats !== 'object') {
-      invalid('new Session: backend.driverStats must be an object or null.');
-    }
-
+    const { waitMs, gate, spinMs, stallMs, intervalMs } = parseOptions(options);
     const core = this.#core;
     this.stats = core.stats;
     this.#send = backend.rings.send;

@@ -9,7 +9,7 @@
  * @module
  */
 import { RING_EMPTY, WintunError, type SendRingReader } from '@wintun-ts/ring';
-import { type SessionCore, invalid, isEnd } from './core.js';
+import { type SessionCore, describe, invalid, isEnd } from './core.js';
 import type { Receiver } from './receiver.js';
 import type { BatchOptions, PacketBatch } from './types.js';
 
@@ -19,7 +19,7 @@ export const DEFAULT_BATCH_MAX = 1024;
 export const BATCH_MAX_LIMIT = 65536;
 
 function outOfRange(i: unknown, count: number): never {
-  invalid(`PacketBatch: index ${String(i)} is not in [0, ${count}) (a batch is valid only until the loop advances).`);
+  invalid(`PacketBatch: index ${describe(i)} is not in [0, ${count}) (a batch is valid only until the loop advances).`);
 }
 
 /** The reused batch object: offsets and lengths of the packets now held. */
