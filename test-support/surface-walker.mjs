@@ -5,8 +5,9 @@
 //
 // How to use it (one test file per package, e.g. packages/ring/test/surface.test.ts):
 //
+//   /// <reference path="../../../test-support/surface-walker.d.mts" />   (first line: the types)
 //   const walkerUrl = new URL('../../../test-support/surface-walker.mjs', import.meta.url).href;
-//   const { walkSurface } = await import(walkerUrl);
+//   const { walkSurface } = (await import(walkerUrl)) as SurfaceWalker.Module;
 //   const report = await walkSurface({
 //     packageDir: fileURLToPath(new URL('..', import.meta.url)),
 //     importer: (specifier) => import(specifier),   // resolves in the package's own context

@@ -1,3 +1,4 @@
+/// <reference path="../../../test-support/surface-walker.d.mts" />
 // Issue 10 item 8: every export of @wintun-ts/abi (root and subpaths), called with bad values in
 // every argument position, returns normally or throws a WintunError (never a TypeError, never a
 // crash). New exports are walked by default.
@@ -7,7 +8,7 @@ import { expect, it } from 'vitest';
 const walkerUrl = new URL('../../../test-support/surface-walker.mjs', import.meta.url).href;
 
 it('every abi export refuses bad values with a WintunError', async () => {
-  const { walkSurface } = (await import(walkerUrl)) as typeof import('../../../test-support/surface-walker.mjs');
+  const { walkSurface } = (await import(walkerUrl)) as SurfaceWalker.Module;
   const report = await walkSurface({
     packageDir: fileURLToPath(new URL('..', import.meta.url)),
     importer: (specifier) => import(specifier),

@@ -1,3 +1,4 @@
+/// <reference path="../../../test-support/surface-walker.d.mts" />
 // Issue 10 item 8: every export of @wintun-ts/ring (root and subpaths), and every method of the
 // objects users build from it, called with bad values in every argument position, returns
 // normally or throws a WintunError, and the object still works afterwards. New exports are walked
@@ -47,7 +48,7 @@ function roundTrip(rings: ReturnType<typeof pair>, parts: { producer?: SendRingP
 }
 
 it('every ring export and method refuses bad values with a WintunError and stays usable', async () => {
-  const { walkSurface } = (await import(walkerUrl)) as typeof import('../../../test-support/surface-walker.mjs');
+  const { walkSurface } = (await import(walkerUrl)) as SurfaceWalker.Module;
   const report = await walkSurface({
     packageDir: fileURLToPath(new URL('..', import.meta.url)),
     importer: (specifier) => import(specifier),

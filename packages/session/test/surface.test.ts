@@ -1,3 +1,4 @@
+/// <reference path="../../../test-support/surface-walker.d.mts" />
 // Issue 10 item 8: every export of @wintun-ts/session (root and subpaths), and every method of a
 // Session and of the other objects users build from it, called with bad values in every argument
 // position, returns normally or throws/rejects with a WintunError (never a TypeError, never a
@@ -34,7 +35,7 @@ async function stillWorks(session: Session): Promise<void> {
 }
 
 it('every session export and Session method refuses bad values with a WintunError and stays usable', async () => {
-  const { walkSurface } = (await import(walkerUrl)) as typeof import('../../../test-support/surface-walker.mjs');
+  const { walkSurface } = (await import(walkerUrl)) as SurfaceWalker.Module;
   const report = await walkSurface({
     packageDir: fileURLToPath(new URL('..', import.meta.url)),
     importer: (specifier) => import(specifier),
