@@ -412,7 +412,9 @@ export class Session implements AsyncDisposable {
     }
     core.state = 'closed';
     this.#memory?.free();
-    driverHeld.delete(this);
+    // A link that failed to stop may still have a driver on the memory: keep it reachable then
+    // (a leak, never a use after free).
+    if (linkError === undefined) driverHeld.delete(this);
     this.#resolveClosed();
     if (linkError !== undefined) throw linkError;
   }
