@@ -34,10 +34,11 @@ export interface PumpOptions {
 /**
  * The receive path. One per session; main thread only.
  *
- * Leases are counted by the ring reader; a lease dropped without `release()` is released when the
- * garbage collector finds it (so it cannot hold the Send ring back for ever); `release()` after
- * close does nothing, because the ring is gone (the view stays valid: ring memory is reclaimed only
- * once no view of it is reachable).
+ * Leases are counted (`outstanding`); `release()` after close does nothing, because the ring is gone
+ * (the view stays valid: ring memory is reclaimed only once no view of it is reachable). A lease
+ * is not tracked by the garbage collector: that would cost about 130 bytes and a registry entry
+ * per packet, on the path a lease user already pays most for; a lease dropped unreleased holds its
+ * ring space until close (`outstandingPackets` shows it).
  */
 export class Receiver {
   readonly reader: SendRingReader;
@@ -48,17 +49,6 @@ export class Receiver {
   readonly #waiters: Waiter[] = [];
   #pump: Promise<void> | null = null;
   #leases = 0;
-  /** Releases a lease the user dropped unreleased (held value: its payload offset). */
-  readonly #dropped = new FinalizationRegistry<number>((offset) => {
-    this.#leases--;
-    if (this.#core.usable) {
-      try {
-        this.reader.release(offset);
-      } catch {
-        // The ring ended or is corrupt: nothing left to give back.
-      }
-    }
-  });
 
   constructor(core: SessionCore, ring: TunRing, readEvent: AutoResetEvent, pump: PumpOptions) {
     this.#core = core;
@@ -217,7 +207,6 @@ export class Receiver {
       if (released) throw sessionError('ERR_WINTUN_INVALID_STATE', 'This packet was already released.');
       released = true;
       this.#leases--;
-      this.#dropped.unregister(lease);
       if (this.#core.usable) this.reader.release(offset);
     };
     // The same own properties as `{ data, length, release, [Symbol.dispose]: ... }`, but the symbol
@@ -228,7 +217,6 @@ export class Receiver {
     lease[Symbol.dispose] = (): void => {
       if (!released) release();
     };
-    this.#dropped.register(lease, offset, lease);
     return lease;
   }
 

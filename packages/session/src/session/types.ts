@@ -179,7 +179,8 @@ export interface ReceivedPacket extends Disposable {
   /** Payload length in bytes (`data.byteLength`). */
   readonly length: number;
   /**
-   * Returns the space to the driver. Call exactly once. After the session closed it does nothing
+   * Returns the space to the driver. Call exactly once (or use `using`): an unreleased lease holds
+   * back the Send ring's free space until the session closes. After the session closed it does nothing
    * (the ring is gone; the view stays readable, its memory is never freed under it).
    *
    * @throws WintunError `ERR_WINTUN_INVALID_STATE` on a second call.
