@@ -31,6 +31,12 @@ export interface AdapterCreateOptions {
   readonly dllPath?: string | undefined;
   /** Where platform log lines go. Default: dropped. */
   readonly logger?: AdapterLogger | undefined;
+  /**
+   * The platform backend to use instead of this process's own: an in-memory platform or the
+   * emulated Windows driver from `@wintun-ts/adapter/testing`, for tests. Default: Wintun on
+   * Windows, TUN on Linux.
+   */
+  readonly platform?: PlatformBackend | undefined;
 }
 
 /** Options of {@link Adapter.open}. */
@@ -39,6 +45,8 @@ export interface AdapterOpenOptions {
   readonly dllPath?: string | undefined;
   /** Where platform log lines go. */
   readonly logger?: AdapterLogger | undefined;
+  /** The platform backend to use instead of this process's own (see {@link AdapterCreateOptions.platform}). */
+  readonly platform?: PlatformBackend | undefined;
 }
 
 /** One adapter as {@link Adapter.list} reports it. */

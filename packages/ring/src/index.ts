@@ -1,10 +1,14 @@
-export * from '@wintun-ts/abi';
 /**
  * `@wintun-ts/ring`: the Wintun ring protocol over any memory, zero-allocation and offset-based.
  * Client role ({@link SendRingReader}, {@link ReceiveRingWriter}, as wintun.dll's session) and
  * driver role ({@link SendRingProducer}, {@link ReceiveRingConsumer}, as the kernel driver), over
- * native memory ({@link allocateRingMemory}) or a SharedArrayBuffer. Re-exports `@wintun-ts/abi`.
- * Importing this package runs nothing native.
+ * native memory ({@link allocateRingMemory}) or a SharedArrayBuffer. Importing this package runs
+ * nothing native.
+ *
+ * From `@wintun-ts/abi` it re-exports what a ring user needs: the capacity limits and helpers,
+ * the packet alignment, and {@link WintunError}. The platform bindings are handed up on
+ * `@wintun-ts/ring/linux` and `@wintun-ts/ring/win32`; everything else of the ABI is in
+ * `@wintun-ts/abi`.
  *
  * @packageDocumentation
  */
@@ -14,3 +18,18 @@ export { TunRing, ringPairSize, createRingPair, RING_EMPTY, RING_FULL, RING_EOF,
 export type { RingPairLayout, RingPair } from './ring.js';
 export { SendRingReader, ReceiveRingWriter } from './client.js';
 export { SendRingProducer, ReceiveRingConsumer } from './driver.js';
+export {
+  WintunError,
+  WintunErrorCodes,
+  isWintunError,
+  WINTUN_MIN_RING_CAPACITY,
+  WINTUN_MAX_RING_CAPACITY,
+  WINTUN_DEFAULT_RING_CAPACITY,
+  WINTUN_MAX_IP_PACKET_SIZE,
+  TUN_RING_SENTINEL,
+  isValidRingCapacity,
+  ringSizeFromCapacity,
+  capacityFromRingSize,
+  tunPacketAlign,
+} from '@wintun-ts/abi';
+export type { WintunErrorCode, WintunErrorCodeInfo } from '@wintun-ts/abi';

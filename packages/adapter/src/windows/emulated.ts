@@ -15,26 +15,27 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { WintunError, isValidRingCapacity } from '@wintun-ts/session';
 import {
-  DUPLICATE_SAME_ACCESS,
   DriverControl,
-  TUN_REGISTER_RINGS_LAYOUT,
   TUN_RING_SENTINEL,
-  WintunError,
   attachRingMemory,
   capacityFromRingSize,
   createRingPair,
-  decodeRegisterRings,
-  isValidRingCapacity,
-  kernel32,
-  loadKoffi,
-  openWin32Event,
   startDriverWorkers,
-  wintunArchOf,
   type DriverWorkers,
+} from '@wintun-ts/session/driver';
+import { loadKoffi } from '@wintun-ts/session/linux';
+import {
+  DUPLICATE_SAME_ACCESS,
+  TUN_REGISTER_RINGS_LAYOUT,
+  decodeRegisterRings,
+  kernel32,
+  openWin32Event,
+  wintunArchOf,
   type TunRegisterRingHalf,
   type TunRegisterRings,
-} from '@wintun-ts/session';
+} from '@wintun-ts/session/win32';
 import { registrationError, type RegistrationTarget, type RingRegistrar, type RingRegistration } from './registrar.js';
 import { PacketQueue } from '@wintun-ts/session/testing';
 

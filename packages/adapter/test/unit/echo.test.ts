@@ -3,7 +3,15 @@
  * responder itself over the in-memory test driver: no root, no adapter.
  */
 import { describe, expect, it } from 'vitest';
-import { buildIcmpEcho, buildUdpPacket, classifyEcho, echoReplyInPlace, internetChecksum, parsePacket, startEchoResponder } from '@wintun-ts/adapter';
+import {
+  buildIcmpEcho,
+  buildUdpPacket,
+  classifyEcho,
+  echoReplyInPlace,
+  internetChecksum,
+  parsePacket,
+  startEchoResponder,
+} from '@wintun-ts/adapter/packet';
 import { createTestDriver } from '@wintun-ts/adapter/testing';
 
 const any = { addresses: null, udpPorts: null } as const;
