@@ -5,5 +5,6 @@
  * events, the driver loops and their worker hosting. Applications use `Adapter.startSession()`.
  *
  * @module @wintun-ts/adapter/driver
+ * @group Plumbing (platform bindings and driver internals)
  */
 export * from '@wintun-ts/session/driver';

@@ -1,8 +1,8 @@
 /**
  * `@wintun-ts/adapter`: a virtual layer-3 network adapter on Windows (Wintun) and Linux (TUN), and
  * the session that moves its packets. {@link Adapter} creates, opens, configures and lists
- * adapters and starts their {@link Session}; the session's types, the driver's counters,
- * {@link WintunError} with its code table, and the ring capacity limits come with it.
+ * adapters and starts their `Session`; the session's types, the driver's counters,
+ * `WintunError` with its code table, and the ring capacity limits come with it.
  *
  * Subpaths, off this page: `@wintun-ts/adapter/testing` (an in-memory driver and injectable
  * platform backends for your tests), `@wintun-ts/adapter/packet` (checksums, packet builders and
@@ -10,7 +10,8 @@
  * benchmarks and custom drivers). Platform code loads lazily: importing this package runs nothing
  * native and loads no backend.
  *
- * @packageDocumentation
+ * @module @wintun-ts/adapter
+ * @group Package root
  */
 export { Adapter } from './adapter.js';
 export type {

@@ -1,7 +1,7 @@
 /**
  * The in-memory platform backend: adapters that exist only in a table of this process, whose
  * configuration calls record what they were asked, and whose sessions run against the in-memory
- * driver of `@wintun-ts/session/testing`. It lets code built on {@link Adapter} be tested on any
+ * driver of `@wintun-ts/session/testing`. It lets code built on `Adapter` be tested on any
  * OS, without root, by passing `platform` to `Adapter.create` / `open` / `list`.
  *
  * @module
@@ -13,7 +13,7 @@ import type { AdapterAddress, AdapterBackend, AdapterCreateOptions, AdapterInfo,
 
 /**
  * What the in-memory platform holds for one adapter. Live: the fields change as the adapter is
- * configured. Read it in tests; change it only through {@link Adapter}.
+ * configured. Read it in tests; change it only through `Adapter`.
  */
 export interface MemoryAdapterState {
   /** Interface name. */

@@ -2,9 +2,10 @@
  * `@wintun-ts/adapter/packet`: the packet toolkit of `@wintun-ts/session/packet`, handed up by
  * name for programs built on the adapter (the CLI, the examples): IP address parsing, the Internet
  * checksum, ICMP echo and UDP builders, a parser, the in-place echo rewrite and
- * {@link EchoResponder}. Pure code over bytes; importing it runs nothing native.
+ * `EchoResponder`. Pure code over bytes; importing it runs nothing native.
  *
  * @module @wintun-ts/adapter/packet
+ * @group Subpaths
  */
 export {
   parseIp,

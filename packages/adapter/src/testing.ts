@@ -1,7 +1,7 @@
 /**
  * `@wintun-ts/adapter/testing`: test code built on the adapter without an adapter, root or
- * Windows. The in-memory Wintun driver of `@wintun-ts/session/testing` (a {@link Session} whose
- * far side your test plays), and injectable platform backends for {@link Adapter}: pass
+ * Windows. The in-memory Wintun driver of `@wintun-ts/session/testing` (a `Session` whose
+ * far side your test plays), and injectable platform backends for `Adapter`: pass
  * `platform` in the options of `Adapter.create`, `open`, `list` or `driverVersion`.
  *
  * - {@link createMemoryPlatform}: adapters that live in memory (addresses, MTU, routes, DNS kept
@@ -10,7 +10,8 @@
  *   rings, Win32 events) with ring registration answered by an emulated Wintun driver instead of
  *   the kernel's; Windows or Wine only.
  *
- * @packageDocumentation
+ * @module @wintun-ts/adapter/testing
+ * @group Subpaths
  */
 import type { PlatformBackend } from './types.js';
 import type { EmulatedDriver, EmulatedDriverOptions } from './windows/emulated.js';

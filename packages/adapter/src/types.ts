@@ -1,5 +1,5 @@
 /**
- * The shapes shared by the public {@link Adapter} API and the platform backends (Linux TUN,
+ * The shapes shared by the public `Adapter` API and the platform backends (Linux TUN,
  * Windows Wintun). A backend implements {@link AdapterBackend} for one open adapter and
  * {@link PlatformBackend} for the platform-wide calls.
  *
@@ -103,7 +103,7 @@ export interface ParsedRoute {
 
 /**
  * One open adapter on one platform. Implemented by the Linux and Windows backends; users see it
- * only through {@link Adapter}. Not thread-safe: one instance belongs to one JS thread.
+ * only through `Adapter`. Not thread-safe: one instance belongs to one JS thread.
  */
 export interface AdapterBackend {
   /** Interface name. */

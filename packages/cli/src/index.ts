@@ -2,10 +2,11 @@
  * `@wintun-ts/cli`: the `wintun-ts` command (layer 5 of wintun-ts) as a library, for a program that
  * embeds it: {@link run} executes a command line against injectable streams, and the pieces the
  * command is built from are reusable: the pcap writer ({@link PcapWriter}) and the echo responder
- * ({@link EchoResponder}, which answers pings and UDP through a session). Importing this package
+ * (`EchoResponder`, which answers pings and UDP through a session). Importing this package
  * runs nothing; the executable is `dist/main.js`. The adapter API itself is `@wintun-ts/adapter`.
  *
- * @packageDocumentation
+ * @module @wintun-ts/cli
+ * @group Package root
  */
 export { run, commands, mainHelp } from './run.js';
 export { ExitCode } from './io.js';

@@ -6,11 +6,12 @@
  * nothing native.
  *
  * From `@wintun-ts/abi` it re-exports what a ring user needs: the capacity limits and helpers,
- * the packet alignment, and {@link WintunError}. The platform bindings are handed up on
+ * the packet alignment, and `WintunError`. The platform bindings are handed up on
  * `@wintun-ts/ring/linux` and `@wintun-ts/ring/win32`; everything else of the ABI is in
  * `@wintun-ts/abi`.
  *
- * @packageDocumentation
+ * @module @wintun-ts/ring
+ * @group Package root
  */
 export { allocateRingMemory, attachRingMemory, wrapRingMemory } from './memory.js';
 export type { RingMemory, RingMemoryKind, AllocateRingMemoryOptions, WrapRingMemoryOptions } from './memory.js';

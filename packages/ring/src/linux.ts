@@ -4,6 +4,7 @@
  * the layers above; importing it runs nothing native.
  *
  * @module @wintun-ts/ring/linux
+ * @group Plumbing (platform bindings and driver internals)
  */
 export * from '@wintun-ts/abi/linux';
 export { loadKoffi, lazy, errnoError } from '@wintun-ts/abi';

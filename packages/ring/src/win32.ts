@@ -5,6 +5,7 @@
  * encoders. Plumbing for the layers above; importing it runs nothing native.
  *
  * @module @wintun-ts/ring/win32
+ * @group Plumbing (platform bindings and driver internals)
  */
 export * from '@wintun-ts/abi/win32';
 export {

@@ -1,7 +1,7 @@
 /**
  * `@wintun-ts/session`: a Wintun session with wait/alert semantics over two rings (layer 3 of
  * wintun-ts). {@link Session} receives and sends packets; its types, the driver's counters
- * ({@link DriverStats}), {@link WintunError} and the ring capacity limits are all a session user
+ * ({@link DriverStats}), `WintunError` and the ring capacity limits are all a session user
  * needs. Importing this package runs nothing native.
  *
  * Subpaths, off this page: `@wintun-ts/session/testing` (an in-memory driver for your tests),
@@ -10,7 +10,8 @@
  * that plays the driver is built from), and `@wintun-ts/session/linux`, `@wintun-ts/session/win32`
  * (the platform bindings handed up from `@wintun-ts/abi`).
  *
- * @packageDocumentation
+ * @module @wintun-ts/session
+ * @group Package root
  */
 export { Session } from './session.js';
 export type { SessionOptions, SessionStats, ReceiveOptions, ReceivedPacket, SendSlot } from './session.js';

@@ -4,6 +4,7 @@
  * runs nothing native. Plumbing: an application uses `@wintun-ts/adapter`, not these.
  *
  * @module @wintun-ts/abi/linux
+ * @group Plumbing (platform bindings and driver internals)
  */
 export * from './constants.js';
 export { LINUX_ERRNO, linuxErrnoName, linuxErrnoError } from './errno.js';

@@ -5,6 +5,7 @@
  * `@wintun-ts/adapter`, not these.
  *
  * @module @wintun-ts/abi/win32
+ * @group Plumbing (platform bindings and driver internals)
  */
 export * from '../win32-errors.js';
 export {

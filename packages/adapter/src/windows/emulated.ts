@@ -39,7 +39,7 @@ import {
 import { registrationError, type RegistrationTarget, type RingRegistrar, type RingRegistration } from './registrar.js';
 import { PacketQueue } from '@wintun-ts/session/testing';
 
-/** Options of {@link createEmulatedDriver}. */
+/** Options of `createEmulatedDriver`. */
 export interface EmulatedDriverOptions {
   /**
    * `'echo'` (default): every packet userspace sends comes back with source and destination

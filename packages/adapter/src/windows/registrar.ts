@@ -53,7 +53,7 @@ export interface RingRegistrar {
   /**
    * Registers the rings the descriptor names.
    *
-   * @throws WintunError (rejection) from {@link registrationError}: `ERR_WINTUN_ACCESS_DENIED`,
+   * @throws WintunError (rejection) from `registrationError`: `ERR_WINTUN_ACCESS_DENIED`,
    *   `ERR_WINTUN_ALREADY_REGISTERED`, `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_INVALID_ARGUMENT`,
    *   `ERR_WINTUN_INVALID_USER_BUFFER`, `ERR_WINTUN_DEVICE_NOT_AVAILABLE`.
    */

@@ -6,6 +6,7 @@
  * adapter's platform backends and by benchmarks; applications use `Adapter.startSession()`.
  *
  * @module @wintun-ts/session/driver
+ * @group Plumbing (platform bindings and driver internals)
  */
 export type { DriverLink, SessionBackend } from '../session.js';
 export { SharedEvent } from '../events/shared.js';

@@ -4,5 +4,6 @@
  * backend. Plumbing; importing it runs nothing native.
  *
  * @module @wintun-ts/session/linux
+ * @group Plumbing (platform bindings and driver internals)
  */
 export * from '@wintun-ts/ring/linux';

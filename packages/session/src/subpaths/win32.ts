@@ -4,6 +4,7 @@
  * Windows backend. Plumbing; importing it runs nothing native.
  *
  * @module @wintun-ts/session/win32
+ * @group Plumbing (platform bindings and driver internals)
  */
 export * from '@wintun-ts/ring/win32';
 export { Win32Event, createWin32Event, openWin32Event, WIN32_EVENT_ASYNC_SLICE_MS } from '../events/win32.js';
