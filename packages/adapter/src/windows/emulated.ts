@@ -9,7 +9,7 @@
  * of `@wintun-ts/session` (`startDriverWorkers`) in workers against a "network stack" of
  * `PacketQueue`s (`@wintun-ts/session/testing`). Not emulated: the access check (5) and the memory probe (1784).
  *
- * Not part of the default entry: import it from `dist/windows/testing.js`.
+ * Reached through `createEmulatedWindowsPlatform` of `@wintun-ts/adapter/testing` (loaded on that call).
  *
  * @module
  */
@@ -85,7 +85,7 @@ export interface EmulatedRegistration extends RingRegistration {
   unregister(): void;
 }
 
-/** A registrar playing the Wintun driver; install it with `useEmulatedDriver` of `windows/testing`. */
+/** A registrar playing the Wintun driver; `createEmulatedWindowsPlatform` of `@wintun-ts/adapter/testing` builds a platform that registers with it. */
 export interface EmulatedDriver extends RingRegistrar {
   /** The live registrations, by LUID. */
   readonly registrations: ReadonlyMap<bigint, EmulatedRegistration>;
