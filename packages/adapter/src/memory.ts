@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { WintunError, type Session } from '@wintun-ts/session';
+import { WintunError, type Session, type SessionOptions } from '@wintun-ts/session';
 import { createTestDriver, type TestDriver, type WorkerTestDriverOptions } from '@wintun-ts/session/testing';
 import { networkOf, type IpPrefix } from './net.js';
 import type { AdapterAddress, AdapterBackend, AdapterCreateOptions, AdapterInfo, ParsedRoute, PlatformBackend } from './types.js';
@@ -56,7 +56,8 @@ const sameRoute = (a: ParsedRoute, b: ParsedRoute): boolean =>
 /**
  * Creates an empty in-memory platform (`platform: 'linux'` rules for names unless
  * `nameRules: 'win32'`). Each adapter's `startSession` starts an in-memory driver with the
- * session's capacity (its workers stop when the session or the adapter closes).
+ * session's capacity and options, and `options.driver` for the rest (its workers stop when the
+ * session or the adapter closes).
  *
  * Thread-safety: one platform belongs to one JS thread.
  */
@@ -115,13 +116,13 @@ export function createMemoryPlatform(options: { readonly nameRules?: 'linux' | '
       setDns: async (servers, searchDomains) => {
         live().dns = { servers: servers.map((s) => s.address), searchDomains: [...searchDomains] };
       },
-      startSession: async (capacity): Promise<Session> => {
+      startSession: async (capacity: number, sessionOptions?: SessionOptions): Promise<Session> => {
         const s = live();
         if (s.driver !== null && s.driver.session.isOpen) {
           throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `In-memory adapter ${s.name} already has a session.`);
         }
         await stopSession();
-        const driver = await createTestDriver({ ...options.driver, capacity });
+        const driver = await createTestDriver({ ...options.driver, capacity, ...(sessionOptions === undefined ? {} : { session: sessionOptions }) });
         s.driver = driver;
         return driver.session;
       },
