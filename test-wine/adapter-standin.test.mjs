@@ -54,7 +54,7 @@ test('Adapter.create (requested GUID, wide-string name) -> luid, guid; startSess
     assert.equal(new DataView(back.buffer, back.byteOffset).getUint32(20, true), 1);
 
     await assert.rejects(adapter.startSession({ capacity: 0x20000 }), { code: 'ERR_WINTUN_ALREADY_REGISTERED' });
-    const other = await Adapter.open('WTTS-Ünï✓', { dllPath: dll });
+    const other = await Adapter.open('WTTS-Ünï✓', { dllPath: dll, platform });
     await assert.rejects(other.startSession({ capacity: 0x20000 }), (e) => {
       assert.equal(e.code, 'ERR_WINTUN_ALREADY_REGISTERED');
       assert.equal(e.win32Code, 1247, 'from the (emulated) driver: one registration per adapter');
