@@ -99,6 +99,27 @@ LAYERS.forEach((name, i) => {
   }
 });
 
+// Examples are users of the public API: they may import any package, but only through an entry it
+// declares in its "exports" (never a path into src/ or dist/).
+for (const example of existsSync(join(root, 'examples')) ? readdirSync(join(root, 'examples')) : []) {
+  const dir = join(root, 'examples', example);
+  if (!statSync(dir).isDirectory()) continue;
+  for (const sub of ['src', 'test']) {
+    for (const file of files(join(dir, sub))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
+        const spec = m[1] ?? m[2] ?? m[3];
+        if (!spec?.startsWith(`${SCOPE}/`)) continue;
+        const [, target, ...rest] = spec.split('/');
+        const subpath = rest.length === 0 ? '.' : `./${rest.join('/')}`;
+        const declared = subpaths.get(target);
+        if (declared !== undefined && !declared.has(subpath)) {
+          fail(relative(root, file), `imports ${spec}: ${SCOPE}/${target} exports no ${JSON.stringify(subpath)}; use its root or one of ${[...declared].filter((k) => k !== './package.json').join(', ')}`);
+        }
+      }
+    }
+  }
+}
+
 // No workspace package outside the chain (examples are users of the public API, not layers).
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 for (const ws of rootPkg.workspaces) {
