@@ -4,6 +4,32 @@
  * adapters and starts their `Session`; the session's types, the driver's counters,
  * `WintunError` with its code table, and the ring capacity limits come with it.
  *
+ * Re-exported by name from the layers below (each documented once, where it is declared):
+ * - the session:
+ *   {@link @wintun-ts/session!"@wintun-ts/session".Session | Session},
+ *   {@link @wintun-ts/session!"@wintun-ts/session".SessionOptions | SessionOptions},
+ *   {@link @wintun-ts/session!"@wintun-ts/session".SessionStats | SessionStats},
+ *   {@link @wintun-ts/session!"@wintun-ts/session".ReceiveOptions | ReceiveOptions},
+ *   {@link @wintun-ts/session!"@wintun-ts/session".ReceivedPacket | ReceivedPacket},
+ *   {@link @wintun-ts/session!"@wintun-ts/session".SendSlot | SendSlot};
+ * - errors:
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunError | WintunError},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunErrorCodes | WintunErrorCodes},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".isWintunError | isWintunError},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunErrorCode | WintunErrorCode},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunErrorCodeInfo | WintunErrorCodeInfo};
+ * - ring capacity:
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_MIN_RING_CAPACITY | WINTUN_MIN_RING_CAPACITY},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_MAX_RING_CAPACITY | WINTUN_MAX_RING_CAPACITY},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_DEFAULT_RING_CAPACITY | WINTUN_DEFAULT_RING_CAPACITY},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_MAX_IP_PACKET_SIZE | WINTUN_MAX_IP_PACKET_SIZE},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".isValidRingCapacity | isValidRingCapacity};
+ * - addresses:
+ *   {@link @wintun-ts/session!"@wintun-ts/session/packet".parseIp | parseIp},
+ *   {@link @wintun-ts/session!"@wintun-ts/session/packet".parseCidr | parseCidr},
+ *   {@link @wintun-ts/session!"@wintun-ts/session/packet".IpAddress | IpAddress},
+ *   {@link @wintun-ts/session!"@wintun-ts/session/packet".IpPrefix | IpPrefix}.
+ *
  * Subpaths, off this page: `@wintun-ts/adapter/testing` (an in-memory driver and injectable
  * platform backends for your tests), `@wintun-ts/adapter/packet` (checksums, packet builders and
  * parser, the echo responder), `@wintun-ts/adapter/driver` (rings, events and driver loops, for

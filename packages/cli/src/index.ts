@@ -2,7 +2,8 @@
  * `@wintun-ts/cli`: the `wintun-ts` command (layer 5 of wintun-ts) as a library, for a program that
  * embeds it: {@link run} executes a command line against injectable streams, and the pieces the
  * command is built from are reusable: the pcap writer ({@link PcapWriter}) and the echo responder
- * (`EchoResponder`, which answers pings and UDP through a session). Importing this package
+ * ({@link @wintun-ts/session!"@wintun-ts/session/packet".EchoResponder | EchoResponder}, which
+ * answers pings and UDP through a session). Importing this package
  * runs nothing; the executable is `dist/main.js`. The adapter API itself is `@wintun-ts/adapter`.
  *
  * @module @wintun-ts/cli
