@@ -5,10 +5,26 @@
  * native memory ({@link allocateRingMemory}) or a SharedArrayBuffer. Importing this package runs
  * nothing native.
  *
- * From `@wintun-ts/abi` it re-exports what a ring user needs: the capacity limits and helpers,
- * the packet alignment, and `WintunError`. The platform bindings are handed up on
- * `@wintun-ts/ring/linux` and `@wintun-ts/ring/win32`; everything else of the ABI is in
- * `@wintun-ts/abi`.
+ * Re-exported by name from `@wintun-ts/abi`, what a ring user needs (each documented once, where it is declared):
+ * - errors:
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunError | WintunError},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunErrorCodes | WintunErrorCodes},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".isWintunError | isWintunError},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunErrorCode | WintunErrorCode},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunErrorCodeInfo | WintunErrorCodeInfo};
+ * - ring geometry:
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_MIN_RING_CAPACITY | WINTUN_MIN_RING_CAPACITY},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_MAX_RING_CAPACITY | WINTUN_MAX_RING_CAPACITY},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_DEFAULT_RING_CAPACITY | WINTUN_DEFAULT_RING_CAPACITY},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_MAX_IP_PACKET_SIZE | WINTUN_MAX_IP_PACKET_SIZE},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".TUN_RING_SENTINEL | TUN_RING_SENTINEL},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".isValidRingCapacity | isValidRingCapacity},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".ringSizeFromCapacity | ringSizeFromCapacity},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".capacityFromRingSize | capacityFromRingSize},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".tunPacketAlign | tunPacketAlign}.
+ *
+ * The platform bindings are handed up on `@wintun-ts/ring/linux` and `@wintun-ts/ring/win32`;
+ * everything else of the ABI is in `@wintun-ts/abi`.
  *
  * @module @wintun-ts/ring
  * @group Package root

@@ -4,6 +4,20 @@
  * ({@link DriverStats}), `WintunError` and the ring capacity limits are all a session user
  * needs. Importing this package runs nothing native.
  *
+ * Re-exported by name from the layers below (each documented once, where it is declared):
+ * - errors:
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunError | WintunError},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunErrorCodes | WintunErrorCodes},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".isWintunError | isWintunError},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunErrorCode | WintunErrorCode},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WintunErrorCodeInfo | WintunErrorCodeInfo};
+ * - ring capacity:
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_MIN_RING_CAPACITY | WINTUN_MIN_RING_CAPACITY},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_MAX_RING_CAPACITY | WINTUN_MAX_RING_CAPACITY},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_DEFAULT_RING_CAPACITY | WINTUN_DEFAULT_RING_CAPACITY},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".WINTUN_MAX_IP_PACKET_SIZE | WINTUN_MAX_IP_PACKET_SIZE},
+ *   {@link @wintun-ts/abi!"@wintun-ts/abi".isValidRingCapacity | isValidRingCapacity}.
+ *
  * Subpaths, off this page: `@wintun-ts/session/testing` (an in-memory driver for your tests),
  * `@wintun-ts/session/packet` (checksums, packet builders and parser, the echo responder),
  * `@wintun-ts/session/driver` (rings, events, driver loops and worker hosting: what a backend
