@@ -19,8 +19,9 @@ function copyOf(lease) {
   return copy;
 }
 
-
-const a = await importBuilt('adapter');
+const adapterBuilt = await importBuilt('adapter');
+const sessionWin32 = await importBuilt('session', 'win32');
+const a = adapterBuilt === null || sessionWin32 === null ? null : { ...adapterBuilt, ...sessionWin32 };
 const w = await importWindowsTesting();
 const skip = a === null || w === null ? 'packages/adapter is not built' : false;
 const MIN = 0x20000;

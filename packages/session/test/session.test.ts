@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { RING_PAYLOAD_BIAS, Session, createRingPair, createSharedEvents, allocateRingMemory, ringPairSize, isWintunError } from '@wintun-ts/session';
-import type { AutoResetEvent, RingMemory } from '@wintun-ts/session';
+import { Session, isWintunError } from '@wintun-ts/session';
+import {
+  RING_PAYLOAD_BIAS,
+  createRingPair,
+  createSharedEvents,
+  allocateRingMemory,
+  ringPairSize,
+} from '@wintun-ts/session/driver';
+import type { AutoResetEvent, RingMemory } from '@wintun-ts/session/driver';
 import { createInThreadDriver } from '../src/testing.js';
 
 /** A copy of the next packet (the old `receiveCopy`): a lease, copied and released. */
