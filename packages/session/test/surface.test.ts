@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { Session } from '@wintun-ts/session';
 import { RateGate, SharedEvent } from '@wintun-ts/session/driver';
+import { EchoResponder } from '@wintun-ts/session/packet';
 import { createInThreadDriver, type InThreadDriver } from '../src/testing.js';
 
 const walkerUrl = new URL('../../../test-support/surface-walker.mjs', import.meta.url).href;
@@ -42,6 +43,11 @@ it('every session export and Session method refuses bad values with a WintunErro
     importer: (specifier) => import(specifier),
     timeoutMs: 3000,
     goodArgs: {
+      internetChecksum: () => [new Uint8Array(20), 0, 20, 0],
+      echoReplyInPlace: () => [new Uint8Array(40), 0, 40, { addresses: null, udpPorts: null }],
+      classifyEcho: () => [new Uint8Array(40), 0, 40, { addresses: null, udpPorts: null }],
+      buildIcmpEcho: () => [{ source: '10.0.0.1', destination: '10.0.0.2', id: 1, sequence: 1 }],
+      buildUdpPacket: () => [{ source: '10.0.0.1', destination: '10.0.0.2', sourcePort: 1, destinationPort: 2, payload: new Uint8Array(4) }],
       'Session.sendWith': () => [20, () => undefined, false],
       'Session.drain': () => [() => undefined, 4],
       'Session.receiveInto': () => [() => undefined, { timeout: 10 }],
@@ -76,21 +82,6 @@ it('every session export and Session method refuses bad values with a WintunErro
       createDriverControl: 'driver side: argument checks come with the driver-side branch',
       DriverControl: 'driver side: argument checks come with the driver-side branch',
       PacketQueue: 'driver side: argument checks come with the driver-side branch',
-      // The packet toolkit (@wintun-ts/session/packet) arrived with the curated-surface merge; its
-      // argument checks are not written yet (the walk finds raw TypeErrors in each of these).
-      internetChecksum: 'packet toolkit: argument checks pending',
-      echoReplyInPlace: 'packet toolkit: argument checks pending',
-      classifyEcho: 'packet toolkit: argument checks pending',
-      networkOf: 'packet toolkit: argument checks pending',
-      parsePacket: 'packet toolkit: argument checks pending',
-      parseIp: 'packet toolkit: argument checks pending',
-      parseCidr: 'packet toolkit: argument checks pending',
-      formatIp: 'packet toolkit: argument checks pending',
-      formatIpv6: 'packet toolkit: argument checks pending',
-      buildIcmpEcho: 'packet toolkit: argument checks pending',
-      buildUdpPacket: 'packet toolkit: argument checks pending',
-      EchoResponder: 'packet toolkit: argument checks pending',
-      startEchoResponder: 'packet toolkit: argument checks pending',
     },
     instances: {
       Session: {
@@ -114,6 +105,18 @@ it('every session export and Session method refuses bad values with a WintunErro
         terminal: ['close'],
       },
       RateGate: { create: () => new RateGate(), check: (gate: RateGate) => void gate.shouldSpin() },
+      EchoResponder: {
+        create: () => {
+          const driver = createInThreadDriver();
+          drivers.set(driver.session, driver);
+          return Object.assign(new EchoResponder(driver.session), { driver });
+        },
+        dispose: async (responder: EchoResponder & { driver: InThreadDriver }) => {
+          await responder.stop();
+          await responder.driver.close();
+        },
+        terminal: ['stop'],
+      },
     },
   });
   expect(report.failures).toEqual([]);
