@@ -71,6 +71,7 @@ console.log(`test-all: ${tools.map((t) => `${t} ${version(t)}`).join(', ')}`);
 
 const turbo = join(root, 'node_modules/.bin/turbo');
 step('layers', process.execPath, ['scripts/check-layers.mjs']);
+step('github workflows', process.execPath, ['scripts/check-workflows.mjs']);
 step('build, typecheck, lint, docs', turbo, ['run', 'build', 'typecheck', 'lint', 'docs', '--output-logs=errors-only']);
 step('combined API site', join(root, 'node_modules/.bin/typedoc'), []);
 step('troubleshooting guide matches the error table', process.execPath, ['docs/scripts/gen-troubleshooting.mjs', '--check']);
