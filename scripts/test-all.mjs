@@ -8,7 +8,7 @@
 // check run again on every other line `engines` promises. The TUN and Wine suites run once.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync, readFileSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { EXTRA_LINES, NODE_VERSIONS, PRIMARY_LINE, ensureNode, envWithNode, root } from './runtime.mjs';
 
 // Started directly (`node scripts/test-all.mjs`) on some other Node: run again on the primary one.
@@ -71,6 +71,16 @@ console.log(`test-all: ${tools.map((t) => `${t} ${version(t)}`).join(', ')}`);
 
 const turbo = join(root, 'node_modules/.bin/turbo');
 step('layers', process.execPath, ['scripts/check-layers.mjs']);
+// The mechanism behind both README commands: started by whatever `node` the machine has (PATH
+// without the pinned runtime), bootstrap.mjs runs its commands on the pinned Node.
+{
+  const env = { ...process.env };
+  delete env.WINTUN_TS_NODE;
+  delete env.WINTUN_TS_BOOTSTRAPPED;
+  env.PATH = (env.PATH ?? '').split(':').filter((p) => p !== dirname(process.execPath)).join(':');
+  const want = `v${NODE_VERSIONS[PRIMARY_LINE]}`;
+  step(`bootstrap runs commands on Node ${want}`, 'node', ['scripts/bootstrap.mjs', 'check', '--', 'node', '-e', `if (process.version !== '${want}') { console.error('ran on ' + process.version); process.exit(1); }`], { env });
+}
 step('github workflows', process.execPath, ['scripts/check-workflows.mjs']);
 step('build, typecheck, lint, docs', turbo, ['run', 'build', 'typecheck', 'lint', 'docs', '--output-logs=errors-only']);
 step('combined API site', join(root, 'node_modules/.bin/typedoc'), []);
