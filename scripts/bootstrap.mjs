@@ -15,7 +15,7 @@
 // WINTUN_TS_SYSTEM_NODE=1 keeps the machine's own `node` instead (it must satisfy `engines`).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PRIMARY_LINE, NODE_VERSIONS, ensureNode, envWithNode, root } from './runtime.mjs';
 
 const argv = process.argv.slice(2);
@@ -96,7 +96,22 @@ function aptInstall(packages) {
   }
 }
 
+// The adapter suite checks what an unprivileged user (uid 65534) gets; that child loads koffi from
+// this checkout, so every directory above it must be searchable by others (`mktemp -d` makes 0700).
+function warnIfPrivate() {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || task !== 'test') return;
+  for (let dir = root; ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      console.log(`bootstrap: ${dir} is not searchable by other users (mode ${(statSync(dir).mode & 0o777).toString(8)}); the unprivileged-user test will fail: chmod o+x ${dir}, or clone elsewhere`);
+      return;
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
 npmInstall();
+warnIfPrivate();
 const debs = {
   demo: [['ping', 'iputils-ping'], ['ip', 'iproute2']],
   test: [['ping', 'iputils-ping'], ['ip', 'iproute2'], ['tcpdump', 'tcpdump'], ['gcc', 'gcc']],
