@@ -69,6 +69,11 @@ export function ensureNode(line, { quiet = false } = {}) {
     rmSync(tmp, { recursive: true, force: true });
     throw new Error(`runtime: ${pkg}@${version} does not run here (${(v.stderr || v.stdout || v.error?.message || '').trim()})`);
   }
+  if (existsSync(bin)) {
+    // Another run installed it meanwhile: keep theirs, which may already be running.
+    rmSync(tmp, { recursive: true, force: true });
+    return bin;
+  }
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
   return bin;
