@@ -82,13 +82,14 @@ step('layers', process.execPath, ['scripts/check-layers.mjs']);
   step(`bootstrap runs commands on Node ${want}`, 'node', ['scripts/bootstrap.mjs', 'check', '--', 'node', '-e', `if (process.version !== '${want}') { console.error('ran on ' + process.version); process.exit(1); }`], { env });
 }
 step('github workflows', process.execPath, ['scripts/check-workflows.mjs']);
-step('build, typecheck, lint, docs', turbo, ['run', 'build', 'typecheck', 'lint', 'docs', '--output-logs=errors-only']);
+step('build, typecheck, lint, docs', turbo, ['run', 'build', 'typecheck', 'lint', 'docs', '--output-logs=errors-only', '--continue=dependencies-successful']);
 step('combined API site', join(root, 'node_modules/.bin/typedoc'), []);
 step('troubleshooting guide matches the error table', process.execPath, ['docs/scripts/gen-troubleshooting.mjs', '--check']);
 step('code in the guides type-checks', process.execPath, ['docs/scripts/check-snippets.mjs']);
 // Tests run one package at a time: the two cores of these machines are shared by worker threads
 // and real TUN traffic, and the suites measure nothing by time.
-step('tests', turbo, ['run', 'test', '--concurrency=1', '--output-logs=full']);
+// --continue: one package's failing test must not hide the other packages' results.
+step('tests', turbo, ['run', 'test', '--concurrency=1', '--output-logs=full', '--continue=dependencies-successful']);
 step(`koffi on Node ${process.version}`, process.execPath, ['scripts/check-koffi.mjs']);
 // The other promised lines: the same built packages and sources, vitest started by that Node (its
 // directory first on PATH, so anything the tests spawn runs on it too), one report per package.
