@@ -3,9 +3,12 @@ import { defineConfig } from 'vitest/config';
 /**
  * One vitest configuration for every package: tests read sources through the
  * `@wintun-ts/source` export condition (no build needed for pure code), and each run writes a JSON
- * report that `scripts/test-all.mjs` adds up into the suite's closing line.
+ * report that `scripts/test-all.mjs` adds up into the suite's closing line. When the core suites run
+ * again on another Node line, `WINTUN_TS_REPORT_SUFFIX` (e.g. `.node22`) keeps that run's report
+ * apart from the primary line's.
  */
 export function definePackageConfig(name: string) {
+  const suffix = process.env['WINTUN_TS_REPORT_SUFFIX'] ?? '';
   return defineConfig({
     resolve: { conditions: ['@wintun-ts/source'] },
     ssr: { resolve: { conditions: ['@wintun-ts/source'], externalConditions: ['@wintun-ts/source'] } },
@@ -14,7 +17,7 @@ export function definePackageConfig(name: string) {
       testTimeout: 60_000,
       hookTimeout: 60_000,
       pool: 'forks',
-      reporters: ['default', ['json', { outputFile: `../../test-results/${name}.json` }]],
+      reporters: ['default', ['json', { outputFile: `../../test-results/${name}${suffix}.json` }]],
     },
   });
 }
