@@ -170,7 +170,8 @@ function statsOf(control: Int32Array): TestDriverStats {
  * ```ts
  * await using driver = await createTestDriver();
  * driver.inject(pingPacket);
- * const packet = await driver.session.receiveCopy();
+ * using lease = await driver.session.receive();
+ * const packet = lease.data.slice();
  * driver.session.send(reply(packet));
  * expect(await driver.nextSent({ timeout: 1000 })).toEqual(expected);
  * ```
