@@ -31,8 +31,6 @@ export type {
   RouteOptions,
   StartSessionOptions,
 } from './types.js';
-export { getDriverStats } from './linux/backend.js';
-export type { DriverStats } from './linux/backend.js';
 export {
   EchoResponder,
   startEchoResponder,

@@ -17,7 +17,6 @@ import {
   WINTUN_DEFAULT_RING_CAPACITY,
   classifyEcho,
   echoReplyInPlace,
-  getDriverStats,
   type AdapterOpenOptions,
   type EchoFilter,
   type Session,
@@ -282,7 +281,7 @@ export async function runTunnel(io: CliIo, config: TunnelConfig, hooks: TunnelHo
         config.echo ? 'echo on' : null,
       ].filter((x) => x !== null);
       writeLine(io.stderr, `wintun-ts: ${adapter.name} up (${what.join(', ')}). Ctrl-C to stop.`);
-      const driver = getDriverStats(s);
+      const driver = s.driverStats;
       status = new StatusLine(io.stderr, io.stderrIsTTY, () => snapshotOf(s.stats, driver), () => `${config.echo ? ` | echoed ${echoed}` : ''}${hooks.statusExtra?.() ?? ''}`);
       status.start();
     }
@@ -321,7 +320,7 @@ export async function runTunnel(io: CliIo, config: TunnelConfig, hooks: TunnelHo
       name: adapter.name,
       created: held.created,
       seconds: Math.round(performance.now() - started) / 1000,
-      ...snapshotOf(s.stats, getDriverStats(s)),
+      ...snapshotOf(s.stats, s.driverStats),
       echoed,
       ...hooks.summary?.(),
       stoppedBy: io.signal.aborted ? String(io.signal.reason) : String(stop.signal.reason),

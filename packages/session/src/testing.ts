@@ -121,6 +121,13 @@ export interface TestDriver extends AsyncDisposable {
   endSession(): void;
   /** Aborts the Receive ring as the driver does on corruption: Head = 0xFFFFFFFF. */
   abortReceive(): void;
+  /**
+   * Lets the process exit while the driver runs (its worker threads stop keeping it alive), as
+   * `Session.unref()` does for the session. Idempotent.
+   */
+  unref(): void;
+  /** Undoes {@link TestDriver.unref}. Idempotent. */
+  ref(): void;
   /** Closes the session (which stops the driver workers and frees the rings). Idempotent. */
   close(): Promise<void>;
 }
@@ -328,6 +335,8 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
       Atomics.store(workers.control, DriverControl.ABORT_RECEIVE, 1);
       writeEvent.set();
     },
+    unref: () => workers.unref(),
+    ref: () => workers.ref(),
     close: () => session.close(),
     [Symbol.asyncDispose]: () => session.close(),
   };
