@@ -18,6 +18,7 @@ const ENTRIES: Record<string, string> = {
   driver: 'packages/session/src/workers/driver.ts',
   'memory-io': 'packages/session/src/workers/memory-io.ts',
   'tun-io': 'packages/adapter/src/workers/tun-io.ts',
+  'session-testing': 'packages/session/src/testing.ts',
   'adapter-scenarios': 'packages/adapter/test/linux/fixtures/adapter-scenarios.mjs',
 };
 

@@ -63,8 +63,12 @@ import type { TunIoOptions } from '../workers/tun-io.js';
 /** `TUNSETCARRIER` = `_IOW('T', 226, int)` (Linux 5.0+): turns the carrier of an attached TUN device on or off. */
 export const TUNSETCARRIER = 0x400454e2;
 
-/** Bound of every wait of the driver workers, in milliseconds (a stop is seen within about this long). */
-const DRIVER_WAIT_MS = 50;
+/**
+ * Bound of every wait of the driver loops, in milliseconds. The consumer is woken by the session's
+ * close (an event); the producer, polling the TUN fd, sees the stop within this long, and the
+ * session's close waits for it (the loops' fds are closed only after that).
+ */
+const DRIVER_WAIT_MS = 20;
 
 /** Devices with a running session in this process. */
 const sessionsByDevice = new Set<string>();

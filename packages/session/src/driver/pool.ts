@@ -19,6 +19,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { workerUrl } from '../worker-url.js';
+import type { DriverWorkerData } from '../workers/driver.js';
 
 /** Most idle driver workers kept for reuse (two sessions' worth). */
 export const DRIVER_POOL_MAX_IDLE = 4;
@@ -109,6 +110,8 @@ class Entry implements PooledWorker {
 }
 
 const idle: Entry[] = [];
+/** Shared by every driver worker of the process (see `workers/driver.ts`). */
+const flagLock = new SharedArrayBuffer(4);
 let live = 0;
 
 /**
@@ -124,7 +127,8 @@ export function acquireDriverWorker(): PooledWorker {
     entry.worker.ref();
     return entry;
   }
-  const worker = new Worker(workerUrl('driver'), { name: 'wintun-ts driver', execArgv: driverWorkerExecArgv() });
+  const data: DriverWorkerData = { flagLock, exposeGc: process.execArgv.includes('--expose-gc') || process.execArgv.includes('--expose_gc') };
+  const worker = new Worker(workerUrl('driver'), { name: 'wintun-ts driver', execArgv: driverWorkerExecArgv(), workerData: data });
   live++;
   worker.once('exit', () => {
     live--;

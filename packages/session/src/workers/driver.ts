@@ -7,7 +7,9 @@
  *
  * @module
  */
-import { parentPort } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parentPort, workerData } from 'node:worker_threads';
 import { attachRingMemory, createRingPair, wrapRingMemory } from '@wintun-ts/ring';
 import type { RingMemory } from '@wintun-ts/ring';
 import { openEvent } from '../events/open.js';
@@ -44,6 +46,41 @@ interface IoModule {
 const port = parentPort;
 if (port === null) throw new Error('workers/driver.js runs only as a worker thread.');
 
+/** @internal What the pool passes to every driver worker it starts. */
+export interface DriverWorkerData {
+  /** A 4-byte lock shared by the pool's workers, held while the V8 flag below is toggled. */
+  readonly flagLock: SharedArrayBuffer;
+  /** True when the process runs with `--expose-gc`: the flag is then left on. */
+  readonly exposeGc: boolean;
+}
+
+/**
+ * A full garbage collection of this thread's heap, run after each loop. Between sessions a pooled
+ * worker is idle and allocates nothing, so without it V8 would never collect the views of the last
+ * session: the SharedArrayBuffers shared with it (events, control block, test queues of several
+ * MiB) would stay alive in this thread, and the process would grow with every session. Obtained
+ * once at start-up the documented way to reach `gc` without `--expose-gc` (which workers refuse in
+ * execArgv): enable the V8 flag, take `gc` from a fresh context, restore the flag. The flag is
+ * process-wide, so the pool's workers do this under a shared lock. Null if it fails.
+ */
+const collectGarbage = ((): (() => void) | null => {
+  const data = workerData as DriverWorkerData | undefined;
+  const lock = data?.flagLock instanceof SharedArrayBuffer ? new Int32Array(data.flagLock) : null;
+  if (lock === null) return null;
+  while (Atomics.compareExchange(lock, 0, 0, 1) !== 0) Atomics.wait(lock, 0, 1, 10);
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as unknown;
+    return typeof gc === 'function' ? (gc as () => void) : null;
+  } catch {
+    return null;
+  } finally {
+    if (data?.exposeGc !== true) setFlagsFromString('--no-expose-gc');
+    Atomics.store(lock, 0, 0);
+    Atomics.notify(lock, 0);
+  }
+})();
+
 async function run(data: DriverRunMessage): Promise<void> {
   const control = new Int32Array(data.control);
   let memory: RingMemory | null = null;
@@ -75,7 +112,10 @@ async function run(data: DriverRunMessage): Promise<void> {
 port.on('message', (message: DriverRunMessage) => {
   if (message?.type !== 'run') return;
   run(message).then(
-    () => port.postMessage({ type: 'done', run: message.run } satisfies DriverRunReport),
+    () => {
+      collectGarbage?.();
+      port.postMessage({ type: 'done', run: message.run } satisfies DriverRunReport);
+    },
     (error: unknown) => {
       const e = error as { message?: unknown; code?: unknown; stack?: unknown } | null;
       port.postMessage({
