@@ -154,6 +154,29 @@ describe('the pool', () => {
   });
 });
 
+describe('bounded start', () => {
+  it('an I/O module whose factory never returns fails the start after startTimeoutMs; its thread is terminated, cleanup runs', async () => {
+    const hang = new URL('data:text/javascript,export function createPacketSource(){ return new Promise(() => {}) }');
+    let cleaned = false;
+    const began = performance.now();
+    const error = await startSessionWithDriverWorkers({
+      layout: { sendCapacity: 0x20000, receiveCapacity: 0x20000 },
+      memory: 'shared',
+      workers: () => ({ producer: { io: hang.href }, startTimeoutMs: 300, stopTimeoutMs: 200 }),
+      onClose: () => {
+        cleaned = true;
+      },
+    }).catch((e: unknown) => e);
+    expect(isWintunError(error) && error.code).toBe('ERR_WINTUN_WORKER_FAILED');
+    expect(String((error as Error).message)).toContain('did not start within 300 ms');
+    expect(cleaned).toBe(true);
+    expect(performance.now() - began).toBeLessThan(5000);
+    const stats = driverPoolStats();
+    expect(stats.threads).toBe(stats.idle);
+    await stopIdleDriverWorkers();
+  });
+});
+
 describe('the producer never truncates', () => {
   it('fills the Send ring with packets whole while less than 0xFFFF bytes are free (bounce buffer), no drops', async () => {
     await using driver = await createTestDriver({ capacity: 0x20000 });

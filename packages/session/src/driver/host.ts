@@ -59,6 +59,11 @@ export interface StartDriverWorkersOptions {
   readonly consumer?: DriverLoopSpec<ConsumerLoopOptions> | null | undefined;
   /** Milliseconds to wait for the workers to exit on close before terminating them. Default 2000. */
   readonly stopTimeoutMs?: number | undefined;
+  /**
+   * Milliseconds a loop may take to open its rings and I/O before the start fails with
+   * `ERR_WINTUN_WORKER_FAILED` (its thread is then terminated). Default 15000.
+   */
+  readonly startTimeoutMs?: number | undefined;
   /** Called on close right after the stop flag is set: wake whatever the I/O modules wait on. */
   readonly onStop?: (() => void) | undefined;
 }
@@ -160,9 +165,21 @@ export async function startDriverWorkers(options: StartDriverWorkersOptions): Pr
   try {
     if (options.producer) starting.push(start('producer', options.producer, options.readEvent).ready);
     if (options.consumer) starting.push(start('consumer', options.consumer, options.writeEvent).ready);
-    await Promise.all(starting);
+    const startTimeoutMs = options.startTimeoutMs ?? 15_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new WintunError('ERR_WINTUN_WORKER_FAILED', `The driver workers did not start within ${startTimeoutMs} ms (an I/O module's factory did not return).`)),
+        startTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([Promise.all(starting), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   } catch (error) {
-    await Promise.allSettled(starting);
+    // close() waits for every loop to end (a stuck one is terminated after stopTimeoutMs).
     await close();
     throw error;
   }
