@@ -155,6 +155,19 @@ describe('the pool', () => {
 });
 
 describe('bounded start', () => {
+  it('ioOptions that cannot be sent to a worker fail the start with ERR_WINTUN_INVALID_ARGUMENT, quickly, leaving no loop', async () => {
+    const began = performance.now();
+    const error = await startSessionWithDriverWorkers({
+      layout: { sendCapacity: 0x20000, receiveCapacity: 0x20000 },
+      memory: 'shared',
+      workers: () => ({ producer: { io: workerUrl('memory-io'), ioOptions: { notCloneable: () => 1 } } }),
+    }).catch((e: unknown) => e);
+    expect(isWintunError(error) && error.code).toBe('ERR_WINTUN_INVALID_ARGUMENT');
+    expect(performance.now() - began).toBeLessThan(1000);
+    const stats = driverPoolStats();
+    expect(stats.threads).toBe(stats.idle);
+  });
+
   it('an I/O module whose factory never returns fails the start after startTimeoutMs; its thread is terminated, cleanup runs', async () => {
     const hang = new URL('data:text/javascript,export function createPacketSource(){ return new Promise(() => {}) }');
     let cleaned = false;

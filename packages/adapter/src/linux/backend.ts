@@ -276,7 +276,8 @@ class LinuxAdapterBackend implements AdapterBackend {
         workers: ({ memory, rings }) => {
           const base = memory.address as bigint;
           const link = nl.getLink(name);
-          loopFds.push(dupFd(fd), dupFd(fd));
+          loopFds.push(dupFd(fd));
+          loopFds.push(dupFd(fd));
           setCarrier(fd, true);
           carrierOn = true;
           if (!link.up) nl.setLinkUp(name, true);

@@ -138,9 +138,15 @@ export async function startDriverWorkers(options: StartDriverWorkersOptions): Pr
     const loop = new LoopRun(role, message.run, acquireDriverWorker(), (error) => {
       if (!closing) rejectFailed(error);
     });
+    try {
+      loop.pooled.worker.postMessage(message);
+    } catch (cause) {
+      // Nothing was handed over: the worker never saw this run.
+      loop.abandon();
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `The ${role} loop's ioOptions and loop options must be structured-clonable: ${String((cause as Error)?.message ?? cause)}`, { cause });
+    }
     if (!referenced) loop.pooled.worker.unref();
     runs.push(loop);
-    loop.pooled.worker.postMessage(message);
     return loop;
   };
 
@@ -290,6 +296,15 @@ class LoopRun {
       releaseDriverWorker(this.pooled);
       this.#resolveEnded();
     }
+  }
+
+  /** The run was never handed to the worker: return the worker to the pool untouched. */
+  abandon(): void {
+    this.#isEnded = true;
+    this.#released = true;
+    this.#detach();
+    releaseDriverWorker(this.pooled);
+    this.#resolveEnded();
   }
 
   unref(): void {
