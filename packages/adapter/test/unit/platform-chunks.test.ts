@@ -35,18 +35,17 @@ function contains(files: Iterable<string>, marker: string): string[] {
 }
 
 function check(dir: string, entry: string): void {
-  const js = readdirSync(dir).filter((f) => f.endsWith('.js')).map((f) => join(dir, f));
+  const js = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js')).map((f) => join(dir, f));
   const linux = contains(js, LINUX);
   const windows = contains(js, WINDOWS);
-  // Both backends exist in the output, each in its own chunk.
-  expect(linux).toHaveLength(1);
-  expect(windows).toHaveLength(1);
-  expect(linux[0]).not.toBe(windows[0]);
+  // Both backends exist in the output (possibly in shared chunks that other entries import too).
+  expect(linux.length).toBeGreaterThan(0);
+  expect(windows.length).toBeGreaterThan(0);
   const fromEntry = staticClosure(join(dir, entry));
   expect(contains(fromEntry, LINUX)).toEqual([]);
   expect(contains(fromEntry, WINDOWS)).toEqual([]);
-  expect(contains(staticClosure(linux[0]!), WINDOWS)).toEqual([]);
-  expect(contains(staticClosure(windows[0]!), LINUX)).toEqual([]);
+  for (const file of linux) expect(contains(staticClosure(file), WINDOWS)).toEqual([]);
+  for (const file of windows) expect(contains(staticClosure(file), LINUX)).toEqual([]);
 }
 
 describe('platform code is loaded lazily', () => {
