@@ -15,12 +15,10 @@ import {
   validateAdapterName,
   normalizeGuid,
   WINTUN_DEFAULT_RING_CAPACITY,
-  classifyEcho,
-  echoReplyInPlace,
   type AdapterOpenOptions,
-  type EchoFilter,
   type Session,
 } from '@wintun-ts/adapter';
+import { classifyEcho, echoReplyInPlace, type EchoFilter } from '@wintun-ts/adapter/packet';
 import { checkInterrupted, UsageError } from './errors.js';
 import { ExitCode, interruptExitCode, writeLine, type CliIo } from './io.js';
 import { flag, intOption, listOption, secondsOption, stringOption, type OptionSpec, type OptionValues } from './command.js';

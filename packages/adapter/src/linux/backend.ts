@@ -36,16 +36,9 @@ import { release } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  WintunError,
-  linuxClose,
-  linuxFcntl,
-  linuxLibc,
-  linuxErrno,
-  startSessionWithDriverWorkers,
-  type Session,
-  type SessionOptions,
-} from '@wintun-ts/session';
+import { WintunError, type Session, type SessionOptions } from '@wintun-ts/session';
+import { startSessionWithDriverWorkers } from '@wintun-ts/session/driver';
+import { linuxClose, linuxFcntl, linuxLibc, linuxErrno } from '@wintun-ts/session/linux';
 import type { IpPrefix } from '../net.js';
 import type {
   AdapterAddress,

@@ -11,7 +11,8 @@
  *
  * @module
  */
-import { DriverControl, WintunError, type DriverIoContext, type PacketSink, type PacketSource } from '@wintun-ts/session';
+import { WintunError } from '@wintun-ts/session';
+import { DriverControl, type DriverIoContext, type PacketSink, type PacketSource } from '@wintun-ts/session/driver';
 import { TUN_READ_GONE, tunRead, tunReadBytes, tunWrite } from '../linux/tun-io.js';
 
 /** Options of both factories (structured-clonable; passed to the driver worker). */
