@@ -7,7 +7,7 @@
  * never a stale `dist/`. The test processes (and the scenario children they spawn) inherit the
  * variable. The directory is removed on teardown.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +26,16 @@ export default async function setup(): Promise<() => void> {
   if (process.env['WINTUN_TS_WORKER_DIR'] !== undefined && process.env['WINTUN_TS_KEEP_WORKER_DIR'] === '1') return () => undefined;
   const cache = join(root, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
+  // Directories of runs that were killed before their teardown (older than a day).
+  for (const name of readdirSync(cache)) {
+    if (!name.startsWith('wintun-ts-workers-')) continue;
+    const path = join(cache, name);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > 86_400_000) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Another run removed it meanwhile.
+    }
+  }
   const dir = mkdtempSync(join(cache, 'wintun-ts-workers-'));
   // Readable by the unprivileged user some adapter tests switch to.
   chmodSync(dir, 0o755);
