@@ -67,7 +67,11 @@ const collectGarbage = ((): (() => void) | null => {
   const data = workerData as DriverWorkerData | undefined;
   const lock = data?.flagLock instanceof SharedArrayBuffer ? new Int32Array(data.flagLock) : null;
   if (lock === null) return null;
-  while (Atomics.compareExchange(lock, 0, 0, 1) !== 0) Atomics.wait(lock, 0, 1, 10);
+  // Bounded: a holder terminated mid-way must not block later workers (they then go without).
+  const deadline = Date.now() + 500;
+  let locked = false;
+  while (!(locked = Atomics.compareExchange(lock, 0, 0, 1) === 0) && Date.now() < deadline) Atomics.wait(lock, 0, 1, 10);
+  if (!locked) return null;
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
