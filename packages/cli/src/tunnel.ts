@@ -15,7 +15,6 @@ import {
   validateAdapterName,
   normalizeGuid,
   WINTUN_DEFAULT_RING_CAPACITY,
-  getDriverStats,
   type AdapterOpenOptions,
   type Session,
 } from '@wintun-ts/adapter';
@@ -280,7 +279,7 @@ export async function runTunnel(io: CliIo, config: TunnelConfig, hooks: TunnelHo
         config.echo ? 'echo on' : null,
       ].filter((x) => x !== null);
       writeLine(io.stderr, `wintun-ts: ${adapter.name} up (${what.join(', ')}). Ctrl-C to stop.`);
-      const driver = getDriverStats(s);
+      const driver = s.driverStats;
       status = new StatusLine(io.stderr, io.stderrIsTTY, () => snapshotOf(s.stats, driver), () => `${config.echo ? ` | echoed ${echoed}` : ''}${hooks.statusExtra?.() ?? ''}`);
       status.start();
     }
@@ -319,7 +318,7 @@ export async function runTunnel(io: CliIo, config: TunnelConfig, hooks: TunnelHo
       name: adapter.name,
       created: held.created,
       seconds: Math.round(performance.now() - started) / 1000,
-      ...snapshotOf(s.stats, getDriverStats(s)),
+      ...snapshotOf(s.stats, s.driverStats),
       echoed,
       ...hooks.summary?.(),
       stoppedBy: io.signal.aborted ? String(io.signal.reason) : String(stop.signal.reason),
