@@ -7,6 +7,7 @@
  * @module
  */
 import { RING_EMPTY, RING_EOF, SendRingReader, WintunError } from '@wintun-ts/ring';
+import { EPB_FLAG_OUTBOUND } from '../capture/pcapng.js';
 import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
 import type { RateGate } from '../rate.js';
@@ -130,6 +131,7 @@ export class Receiver {
     const reader = this.reader;
     const bytes = this.#ring.bytes;
     const core = this.#core;
+    const tap = core.tap;
     let n = 0;
     let total = 0;
     try {
@@ -150,6 +152,7 @@ export class Receiver {
         const size = reader.lastSize;
         n++;
         total += size;
+        if (tap !== null) tap.record(EPB_FLAG_OUTBOUND, bytes, offset, size);
         try {
           fn(bytes, offset, size);
         } finally {
@@ -196,6 +199,8 @@ export class Receiver {
     const offset = this.receiveFirst();
     if (offset === RING_EMPTY) return RING_EMPTY;
     this.countReceived(1, this.reader.lastSize);
+    const tap = this.#core.tap;
+    if (tap !== null) tap.record(EPB_FLAG_OUTBOUND, this.#ring.bytes, offset, this.reader.lastSize);
     return offset;
   }
 

@@ -11,6 +11,7 @@
 import { RING_EOF, RING_FULL, ReceiveRingWriter, tunPacketAlign } from '@wintun-ts/ring';
 import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
+import { EPB_FLAG_INBOUND } from '../capture/pcapng.js';
 import { type SessionCore, checkFunction, checkPacket, checkSize, checkWaitOptions, invalid, now, sessionError } from './core.js';
 import type { OldDriverGuard } from './guard.js';
 import type { ReceiveOptions, SendSlot } from './types.js';
@@ -92,6 +93,8 @@ export class Sender {
     }
     if (!this.#core.usable) return false; // fill closed the session and its ring
     if (more === true) {
+      const tap = this.#core.tap;
+      if (tap !== null) tap.record(EPB_FLAG_INBOUND, this.#ring.bytes, offset, size);
       this.writer.commitDeferred(offset);
       this.#core.stats.packetsSent++;
       this.#core.stats.bytesSent += size;
@@ -118,6 +121,7 @@ export class Sender {
     let sent = 0;
     const writer = this.writer;
     const bytes = this.#ring.bytes;
+    const tap = this.#core.tap;
     let total = 0;
     try {
       for (let i = 0; i < packets.length; i++) {
@@ -126,6 +130,7 @@ export class Sender {
         const offset = this.#allocate(size);
         if (offset === RING_FULL) break;
         if (size > 0) bytes.set(packet, offset);
+        if (tap !== null) tap.record(EPB_FLAG_INBOUND, bytes, offset, size);
         // Commit now, publish once for the whole batch (one Tail store, fence and Alertable load).
         writer.commitDeferred(offset);
         total += size;
@@ -263,6 +268,8 @@ export class Sender {
 
   #commit(offset: number, size: number): void {
     const stats = this.#core.stats;
+    const tap = this.#core.tap;
+    if (tap !== null) tap.record(EPB_FLAG_INBOUND, this.#ring.bytes, offset, size);
     if (this.writer.commit(offset)) {
       stats.writeSignals++;
       this.#writeEvent.set();
