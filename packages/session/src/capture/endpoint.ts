@@ -20,13 +20,45 @@
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { WintunError } from '@wintun-ts/ring';
-import type { Session } from '../session.js';
+import { Session } from '../session.js';
+import { describe, invalid } from '../session/core.js';
 import type { CaptureFilter } from './tap.js';
 
 /** Longest request line a server accepts. */
 const MAX_REQUEST = 1024;
+
+/** Checks an adapter name argument: a non-empty string of at most 255 characters. */
+function checkName(what: string, name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 255) invalid(`${what}: name must be the adapter name (a non-empty string), got ${describe(name)}.`);
+}
+
+/** Checks an environment argument: an object of strings, or undefined. */
+function checkEnv(what: string, env: unknown): asserts env is NodeJS.ProcessEnv {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) invalid(`${what}: env must be an object such as process.env, got ${describe(env)}.`);
+  for (const key of ['WINTUN_TS_RUN_DIR', 'XDG_RUNTIME_DIR']) {
+    const v = (env as Record<string, unknown>)[key];
+    if (v !== undefined && (typeof v !== 'string' || (v !== '' && !isAbsolute(v)))) invalid(`${what}: env.${key} must be an absolute directory path, got ${describe(v)}.`);
+  }
+}
+
+/** Checks an explicit endpoint path: absolute (a socket file) or a `\\.\pipe\` name on Windows. */
+function checkPath(what: string, path: unknown): asserts path is string {
+  if (typeof path !== 'string' || path.length === 0 || path.length > 4096 || !(isAbsolute(path) || path.startsWith('\\\\.\\pipe\\'))) {
+    invalid(`${what}: path must be an absolute socket path (or a \\\\.\\pipe\\ name on Windows), got ${describe(path)}.`);
+  }
+}
+
+/** Checks the options of a client call. */
+function checkConnectOptions(what: string, options: unknown): asserts options is ConnectOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid(`${what}: options must be an object, got ${describe(options)}.`);
+  const o = options as ConnectOptions;
+  if (o.path !== undefined) checkPath(what, o.path);
+  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !(o.timeoutMs > 0) || o.timeoutMs > 600_000)) {
+    invalid(`${what}: options.timeoutMs must be a number of milliseconds in (0, 600000], got ${describe(o.timeoutMs)}.`);
+  }
+}
 
 /** The file name part of an endpoint for an adapter name (safe characters only). */
 function slug(name: string): string {
@@ -40,6 +72,7 @@ function slug(name: string): string {
  * the first; a client looks in each.
  */
 export function captureEndpointDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  checkEnv('captureEndpointDirs', env);
   const dirs: string[] = [];
   if (env['WINTUN_TS_RUN_DIR']) dirs.push(env['WINTUN_TS_RUN_DIR']);
   if (env['XDG_RUNTIME_DIR']) dirs.push(join(env['XDG_RUNTIME_DIR'], 'wintun-ts'));
@@ -54,6 +87,8 @@ export function captureEndpointDirs(env: NodeJS.ProcessEnv = process.env): strin
  * (`\\.\pipe\wintun-ts-capture-<name>`), one socket per {@link captureEndpointDirs} entry elsewhere.
  */
 export function captureEndpointPaths(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  checkName('captureEndpointPaths', name);
+  checkEnv('captureEndpointPaths', env);
   if (process.platform === 'win32') return [`\\\\.\\pipe\\wintun-ts-capture-${slug(name)}`];
   return captureEndpointDirs(env).map((d) => join(d, `${slug(name)}.sock`));
 }
@@ -103,8 +138,13 @@ export interface CaptureEndpoint {
  *   name, or the endpoint directory is not private; `ERR_WINTUN_INVALID_ARGUMENT` for a bad name.
  */
 export async function serveCaptureEndpoint(session: Session, options: CaptureEndpointOptions): Promise<CaptureEndpoint> {
+  if (!(session instanceof Session)) invalid(`serveCaptureEndpoint: session must be a Session, got ${describe(session)}.`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) invalid(`serveCaptureEndpoint: options must be { name, path?, status? }, got ${describe(options)}.`);
   const name = options.name;
-  if (typeof name !== 'string' || name.length === 0) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'serveCaptureEndpoint: options.name must be the adapter name.');
+  checkName('serveCaptureEndpoint', name);
+  if (options.path !== undefined) checkPath('serveCaptureEndpoint', options.path);
+  if (options.status !== undefined && typeof options.status !== 'function') invalid(`serveCaptureEndpoint: options.status must be a function, got ${describe(options.status)}.`);
+  if (!session.isOpen) throw new WintunError('ERR_WINTUN_CLOSED', 'serveCaptureEndpoint: the session is closed; serve an open session.');
   const path = options.path ?? captureEndpointPaths(name)[0]!;
   const unix = process.platform !== 'win32';
   if (unix) {
@@ -227,6 +267,11 @@ export interface ConnectOptions {
  *   connect.
  */
 export async function connectCaptureEndpoint(name: string, request: Record<string, unknown>, options: ConnectOptions = {}): Promise<Socket | null> {
+  checkName('connectCaptureEndpoint', name);
+  if (typeof request !== 'object' || request === null || Array.isArray(request) || typeof (request as { op?: unknown }).op !== 'string') {
+    invalid(`connectCaptureEndpoint: request must be an object such as { op: 'capture' } or { op: 'status' }, got ${describe(request)}.`);
+  }
+  checkConnectOptions('connectCaptureEndpoint', options);
   const paths = options.path !== undefined ? [options.path] : captureEndpointPaths(name);
   let denied: string | null = null;
   for (const path of paths) {
@@ -265,6 +310,8 @@ export async function connectCaptureEndpoint(name: string, request: Record<strin
  *   `ERR_WINTUN_TIMEOUT` when the application does not answer within `timeoutMs`.
  */
 export async function fetchEndpointStatus(name: string, options: ConnectOptions = {}): Promise<Record<string, unknown> | null> {
+  checkName('fetchEndpointStatus', name);
+  checkConnectOptions('fetchEndpointStatus', options);
   const socket = await connectCaptureEndpoint(name, { op: 'status' }, options);
   if (socket === null) return null;
   return new Promise((resolve, reject) => {

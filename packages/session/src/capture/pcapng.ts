@@ -9,6 +9,9 @@
  * @module
  */
 
+import { WintunError } from '@wintun-ts/ring';
+import { describe } from '../session/core.js';
+
 /** pcapng/pcap link type of bare IP packets (LINKTYPE_RAW). */
 export const LINKTYPE_RAW = 101;
 
@@ -175,8 +178,15 @@ export function pcapngInterfaceStatistics(timestampUs: number, counts: CaptureCo
   });
 }
 
-/** The classic pcap file header (microsecond timestamps, link type RAW). */
+/**
+ * The classic pcap file header (microsecond timestamps, link type RAW).
+ *
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` unless `snaplen` is an integer in [1, 262144].
+ */
 export function pcapFileHeader(snaplen = DEFAULT_SNAPLEN): Uint8Array {
+  if (typeof snaplen !== 'number' || !Number.isInteger(snaplen) || snaplen < 1 || snaplen > 262144) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `pcapFileHeader: snaplen must be an integer in [1, 262144], got ${describe(snaplen)}.`);
+  }
   const bytes = new Uint8Array(24);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, 0xa1b2c3d4, LE);
@@ -187,8 +197,21 @@ export function pcapFileHeader(snaplen = DEFAULT_SNAPLEN): Uint8Array {
   return bytes;
 }
 
-/** One classic pcap record (no direction: pcap has none). Allocates a new array. */
+/**
+ * One classic pcap record (no direction: pcap has none). Allocates a new array.
+ *
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` unless `packet` is a {@link CapturedPacket}
+ *   (a `Uint8Array` `data`, a timestamp in [0, 2^52], an original length >= the data length).
+ */
 export function pcapRecord(packet: CapturedPacket): Uint8Array {
+  const p = packet as Partial<CapturedPacket> | null;
+  if (
+    typeof p !== 'object' || p === null || !(p.data instanceof Uint8Array) || typeof p.timestampUs !== 'number' || !Number.isInteger(p.timestampUs) ||
+    p.timestampUs < 0 || p.timestampUs > 2 ** 52 || typeof p.originalLength !== 'number' || !Number.isInteger(p.originalLength) ||
+    p.originalLength < p.data.byteLength || p.originalLength > 0xffffffff || p.data.byteLength > 262144
+  ) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'pcapRecord: packet must be a CapturedPacket as PcapngReader.push returns ({ timestampUs, direction, data, originalLength }).');
+  }
   const bytes = new Uint8Array(16 + packet.data.byteLength);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, Math.floor(packet.timestampUs / 1e6), LE);
@@ -223,18 +246,21 @@ export interface PcapngChunk {
  * it completed. Handles both byte orders and several sections. Single-threaded; keeps at most one
  * partial block.
  *
- * @throws Error from `push` when the stream is not pcapng (bad magic or a block length that is not
- *   a multiple of 4 or less than 12).
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` from `push` for a chunk that is not a
+ *   `Uint8Array`, or a stream that is not pcapng (no section header first, bad magic, a block length
+ *   that is not a multiple of 4 or less than 12); the reader is unusable after that.
  */
 export class PcapngReader {
   #pending: Uint8Array = new Uint8Array(0);
   #le = true;
+  #first = true;
   #tsDivisor = 1; // converts the interface's units to microseconds
   #tsMultiplier = 1;
   /** Interface names seen so far, by interface id. */
   readonly interfaces: string[] = [];
 
   push(chunk: Uint8Array): PcapngChunk {
+    if (!(chunk instanceof Uint8Array)) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'PcapngReader.push: chunk must be a Uint8Array (or Buffer) of the stream.');
     let buf = chunk;
     if (this.#pending.byteLength > 0) {
       buf = new Uint8Array(this.#pending.byteLength + chunk.byteLength);
@@ -245,18 +271,19 @@ export class PcapngReader {
     let dropped: number | null = null;
     let pos = 0;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (this.#first && buf.byteLength >= 4 && view.getUint32(0, true) !== BT_SHB) throw notPcapng('no section header block first');
     while (buf.byteLength - pos >= 12) {
       let type = view.getUint32(pos, this.#le);
       if (view.getUint32(pos, true) === BT_SHB) {
         const magic = view.getUint32(pos + 8, true);
         if (magic === MAGIC) this.#le = true;
         else if (magic === 0x4d3c2b1a) this.#le = false;
-        else throw new Error('not a pcapng stream: bad byte-order magic');
+        else throw notPcapng('bad byte-order magic');
         type = BT_SHB;
         this.interfaces.length = 0;
       }
       const total = view.getUint32(pos + 4, this.#le);
-      if (total < 12 || total % 4 !== 0) throw new Error(`not a pcapng stream: block length ${total}`);
+      if (total < 12 || total % 4 !== 0 || (pos === 0 && this.#first && type !== BT_SHB)) throw notPcapng(`block length ${total}`);
       if (buf.byteLength - pos < total) break;
       const le = this.#le;
       if (type === BT_IDB) {
@@ -296,10 +323,15 @@ export class PcapngReader {
         }
       }
       pos += total;
+      this.#first = false;
     }
     this.#pending = buf.slice(pos);
     return { packets, dropped };
   }
+}
+
+function notPcapng(what: string): WintunError {
+  return new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `PcapngReader.push: the data is not a pcapng stream (${what}); it must start with a section header block.`);
 }
 
 function* options(view: DataView, buf: Uint8Array, start: number, end: number, le: boolean): Generator<[number, Uint8Array]> {
