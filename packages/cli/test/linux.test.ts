@@ -169,7 +169,12 @@ describe.skipIf(skip !== null)('wintun-ts on real TUN devices (root, in namespac
       console.warn('[skip] access denied: `setpriv` (util-linux) is not installed');
       return;
     }
-    const r = sh('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, BIN, 'create', 'wtc8', '--persistent']);
+    const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath];
+    if (sh('setpriv', [...asNobody, '-e', '0']).status !== 0 || sh('setpriv', [...asNobody, '-e', `require('fs').accessSync(${JSON.stringify(BIN)}, 4)`]).status !== 0) {
+      console.warn(`[skip] access denied: user nobody cannot run ${process.execPath} or read ${BIN} (a parent directory is private: chmod o+rx it)`);
+      return;
+    }
+    const r = sh('setpriv', [...asNobody, BIN, 'create', 'wtc8', '--persistent']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/ERR_WINTUN_ACCESS_DENIED/);
     expect(r.stderr).toMatch(/fix: |root|CAP_NET_ADMIN/);
