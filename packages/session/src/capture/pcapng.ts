@@ -260,7 +260,7 @@ export class PcapngReader {
   readonly interfaces: string[] = [];
 
   push(chunk: Uint8Array): PcapngChunk {
-    if (!(chunk instanceof Uint8Array)) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'PcapngReader.push: chunk must be a Uint8Array (or Buffer) of the stream.');
+    if (!(chunk instanceof Uint8Array) || (chunk.byteLength === 0 && chunk.buffer.byteLength === 0 && isDetached(chunk))) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'PcapngReader.push: chunk must be a Uint8Array (or Buffer) of the stream.');
     let buf = chunk;
     if (this.#pending.byteLength > 0) {
       buf = new Uint8Array(this.#pending.byteLength + chunk.byteLength);
@@ -327,6 +327,15 @@ export class PcapngReader {
     }
     this.#pending = buf.slice(pos);
     return { packets, dropped };
+  }
+}
+
+function isDetached(view: Uint8Array): boolean {
+  try {
+    new DataView(view.buffer);
+    return false;
+  } catch {
+    return true;
   }
 }
 
