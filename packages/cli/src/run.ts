@@ -6,7 +6,7 @@
  */
 import type { Command } from './command.js';
 import { EXIT_CODES_HELP, parseCommandArgs } from './command.js';
-import { Interrupted, reportError, reportUsage, UsageError } from './errors.js';
+import { Interrupted, reportFailure, UsageError, wantsJson } from './errors.js';
 import { ExitCode, flush, interruptExitCode, writeLine, type CliIo } from './io.js';
 import { benchCommand } from './commands/bench.js';
 import { captureCommand } from './commands/capture.js';
@@ -82,6 +82,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
+  const json = wantsJson(argv);
+  const fail = (error: unknown, command: string | null): number => reportFailure(io, error, { json, command });
   if (first === undefined) {
     io.stderr.write(`${mainHelp()}\n`);
     return ExitCode.USAGE;
@@ -89,7 +91,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (first === '-h' || first === '--help' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
     const command = topic === undefined ? undefined : commands.find((c) => c.name === topic);
-    if (topic !== undefined && command === undefined) return reportUsage(io.stderr, new UsageError(`unknown command '${topic}'.`, null));
+    if (topic !== undefined && command === undefined) return fail(new UsageError(`unknown command '${topic}'; the commands are ${commands.map((c) => c.name).join(', ')}.`, null), null);
     writeLine(io.stdout, command === undefined ? mainHelp() : command.help);
     return ExitCode.OK;
   }
@@ -99,8 +101,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const command = commands.find((c) => c.name === first);
   if (command === undefined) {
-    const hint = first.startsWith('-') ? `unknown option '${first}' (options go after the command).` : `unknown command '${first}'.`;
-    return reportUsage(io.stderr, new UsageError(hint, null));
+    const hint = first.startsWith('-') ? `unknown option '${first}' (options go after the command).` : `unknown command '${first}'; the commands are ${commands.map((c) => c.name).join(', ')}.`;
+    return fail(new UsageError(hint, null), null);
   }
   try {
     const parsed = parseCommandArgs(command, rest);
@@ -110,9 +112,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     }
     return await command.run({ io, values: parsed.values, positionals: parsed.positionals });
   } catch (error) {
-    if (error instanceof UsageError) return reportUsage(io.stderr, error);
     if (error instanceof Interrupted || (io.signal.aborted && isAbort(error))) return interruptExitCode(io.signal);
-    return reportError(io.stderr, error);
+    return fail(error, command.name);
   }
 }
 

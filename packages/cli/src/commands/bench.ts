@@ -19,7 +19,7 @@ import {
   WINTUN_DEFAULT_RING_CAPACITY,
   type RingPair,
 } from '@wintun-ts/adapter';
-import { EXIT_CODES_HELP, flag, intOption, listOption, secondsOption, stringOption, type Command } from '../command.js';
+import { capacityOption, EXIT_CODES_HELP, flag, intOption, listOption, secondsOption, stringOption, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { interruptExitCode, writeLine } from '../io.js';
 import { formatCount } from '../format.js';
@@ -211,15 +211,14 @@ ${EXIT_CODES_HELP}`,
     const ms = secondsOption(values, 'duration', 'bench') ?? 500;
     const sizes = listOption(values, 'size').map((text) => {
       const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-      if (!(n >= 20 && n <= 0xffff)) throw new UsageError(`--size must be an integer between 20 and 65535, got '${text}'.`, 'bench');
+      if (!(n >= 20 && n <= 0xffff)) throw new UsageError(`--size must be an integer in [20, 65535], got '${text}'.`, 'bench');
       return n;
     });
     const paths = listOption(values, 'path').map((text) => {
       if (!(ALL_PATHS as readonly string[]).includes(text)) throw new UsageError(`--path must be one of ${ALL_PATHS.join(', ')}, got '${text}'.`, 'bench');
       return text as BenchPath;
     });
-    const capacity = intOption(values, 'capacity', 1, 0xffffffff, 'bench') ?? WINTUN_DEFAULT_RING_CAPACITY;
-    if (!isValidRingCapacity(capacity)) throw new UsageError(`--capacity must be a power of two between 0x20000 and 0x4000000, got ${stringOption(values, 'capacity') ?? ''}.`, 'bench');
+    const capacity = capacityOption(values, 'bench', isValidRingCapacity) ?? WINTUN_DEFAULT_RING_CAPACITY;
     const batch = intOption(values, 'batch', 1, 4096, 'bench') ?? 64;
     const kindText = stringOption(values, 'memory');
     if (kindText !== undefined && kindText !== 'native' && kindText !== 'shared') throw new UsageError(`--memory must be native or shared, got '${kindText}'.`, 'bench');

@@ -8,7 +8,7 @@ import { Adapter, normalizeGuid } from '@wintun-ts/adapter';
 import { EXIT_CODES_HELP, flag, secondsOption, stringOption, type Command } from '../command.js';
 import { checkInterrupted } from '../errors.js';
 import { ExitCode, interruptExitCode, writeLine } from '../io.js';
-import { asUsage, checkName, openOptions } from '../tunnel.js';
+import { asUsage, checkName, createFailed, openOptions } from '../tunnel.js';
 
 /** The `create` command. */
 export const createCommand: Command = {
@@ -58,7 +58,12 @@ ${EXIT_CODES_HELP}`,
     const persistent = flag(values, 'persistent');
     const durationMs = secondsOption(values, 'duration', 'create');
     checkInterrupted(io.signal);
-    const adapter = await Adapter.create({ name, tunnelType: stringOption(values, 'type'), guid, persistent, ...openOptions(values) });
+    let adapter: Adapter;
+    try {
+      adapter = await Adapter.create({ name, tunnelType: stringOption(values, 'type'), guid, persistent, ...openOptions(values) });
+    } catch (error) {
+      throw createFailed(name, error);
+    }
     try {
       if (persistent) {
         writeLine(io.stdout, `created ${adapter.name} (index ${adapter.index}${adapter.guid === null ? '' : `, ${adapter.guid}`}), persistent: remove it with 'wintun-ts delete ${adapter.name}'`);

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { Adapter } from '@wintun-ts/adapter';
+import { Adapter, WintunError } from '@wintun-ts/adapter';
 import { EXIT_CODES_HELP, type Command } from '../command.js';
 import { writeLine } from '../io.js';
-import { checkName, openOptions } from '../tunnel.js';
+import { adapterNotFound, checkName, openOptions } from '../tunnel.js';
 
 /** The `delete` command. */
 export const deleteCommand: Command = {
@@ -32,7 +32,13 @@ Requires Administrator (Windows) or root / CAP_NET_ADMIN (Linux).
 ${EXIT_CODES_HELP}`,
   async run({ io, values, positionals }) {
     const name = checkName(positionals[0] ?? '', 'delete');
-    const adapter = await Adapter.open(name, openOptions(values));
+    let adapter: Adapter;
+    try {
+      adapter = await Adapter.open(name, openOptions(values));
+    } catch (error) {
+      if (error instanceof WintunError && error.code === 'ERR_WINTUN_ADAPTER_NOT_FOUND') throw adapterNotFound(name, error);
+      throw error;
+    }
     try {
       await adapter.delete();
     } finally {

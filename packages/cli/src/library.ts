@@ -1,0 +1,15 @@
+/**
+ * The one place the cli takes names from outside the adapter lifecycle: the packet toolkit and the
+ * driver-side counters. When these names move between packages, only this file changes.
+ *
+ * @module
+ */
+import { classifyEcho, echoReplyInPlace, getDriverStats, type DriverStats, type EchoFilter, type Session } from '@wintun-ts/adapter';
+
+export { classifyEcho, echoReplyInPlace };
+export type { EchoFilter };
+
+/** The driver side's counters of a session, where the platform keeps any (else null). */
+export function driverStatsOf(session: Session): DriverStats | null {
+  return session.driverStats ?? getDriverStats(session);
+}
