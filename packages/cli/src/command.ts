@@ -34,8 +34,10 @@ export interface Command {
   readonly help: string;
   /** Accepted options (`--help` is added for every command). */
   readonly options: OptionSpec;
-  /** Names of the positional arguments, in order; all required. */
+  /** Names of the required positional arguments, in order. */
   readonly positionals: readonly string[];
+  /** Names of optional positional arguments after the required ones. */
+  readonly optionalPositionals?: readonly string[];
   /** Runs the command; resolves to the exit code. Throws `UsageError` or `WintunError`. */
   run(context: CommandContext): Promise<number>;
 }
@@ -59,8 +61,9 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): { v
   if (parsed.positionals.length < want) {
     throw new UsageError(`missing argument <${command.positionals[parsed.positionals.length] ?? ''}>.`, command.name);
   }
-  if (parsed.positionals.length > want) {
-    throw new UsageError(`unexpected argument '${parsed.positionals[want] ?? ''}'.`, command.name);
+  const most = want + (command.optionalPositionals?.length ?? 0);
+  if (parsed.positionals.length > most) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[most] ?? ''}'.`, command.name);
   }
   return { ...parsed, help: false };
 }

@@ -16,6 +16,7 @@ import { listCommand } from './commands/list.js';
 import { statsCommand } from './commands/stats.js';
 import { upCommand } from './commands/up.js';
 import { driverVersionCommand, versionCommand } from './commands/version.js';
+import { explainCommand } from './commands/explain.js';
 import { cliVersion } from './package-info.js';
 
 /**
@@ -33,6 +34,7 @@ export const commands: readonly Command[] = [
   benchCommand,
   driverVersionCommand,
   versionCommand,
+  explainCommand,
 ];
 
 /** The top-level help text. */
@@ -46,7 +48,9 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run 'wintun-ts <command> --help' for a command's options and examples.
-Read commands (list, stats, driver-version, version, bench) take --json.
+Read commands (list, stats, driver-version, version, bench, explain) take --json; with --json,
+a failure is one JSON object on stdout: {"error":{code,message,fix,kind,exitCode,command}}.
+Every failure prints a stable ERR_WINTUN_* code; 'wintun-ts explain <code>' explains it offline.
 
 Examples:
   wintun-ts up wt0 --address 10.6.7.7/24 --echo        # ping 10.6.7.8 answers
@@ -59,7 +63,8 @@ Options:
 
 ${EXIT_CODES_HELP}
 
-Docs: docs/guides/cli.md and docs/guides/troubleshooting.md in the wintun-ts repository.`;
+Run from a clone of the repository: npx wintun-ts ...; installed from npm: npx @wintun-ts/cli ...
+Docs: docs/guides/cli.md in the wintun-ts repository.`;
 }
 
 /**

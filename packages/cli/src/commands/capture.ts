@@ -101,7 +101,7 @@ ${EXIT_CODES_HELP}`,
 };
 
 /** How long the end of a capture waits for its reader (or disk) to take the last records. */
-const CLOSE_TIMEOUT_MS = 2000;
+const CLOSE_TIMEOUT_MS = 1500;
 
 /** The closing line about the capture itself: drops and discarded bytes, when there were any. */
 function captureText(pcap: PcapWriter, closed: PcapCloseResult | undefined, buffer: number): string | undefined {
