@@ -71,10 +71,34 @@ function ipPacket(size: number): Uint8Array {
   return p;
 }
 
-/** Runs `step` (moving some packets, returning how many) until `ms` have passed; warms up first. */
+/**
+ * Warms `step` up until its rate is steady: 10 ms windows, until two in a row agree within 5%
+ * (after at least `minMs`), or `maxMs` passed. A fixed short warm-up left the first size of each
+ * path measured on code V8 had not optimized yet (about half the rate of a repeat).
+ */
+function warmUp(step: () => number, minMs: number, maxMs: number): void {
+  const start = performance.now();
+  let previous = -1;
+  for (;;) {
+    const windowStart = performance.now();
+    const windowEnd = windowStart + 10;
+    let packets = 0;
+    let now = windowStart;
+    while (now < windowEnd) {
+      for (let i = 0; i < 8; i++) packets += step();
+      now = performance.now();
+    }
+    const rate = packets / (now - windowStart);
+    const elapsed = now - start;
+    if (elapsed >= maxMs) return;
+    if (elapsed >= minMs && previous > 0 && Math.abs(rate - previous) <= previous * 0.05) return;
+    previous = rate;
+  }
+}
+
+/** Runs `step` (moving some packets, returning how many) for `ms` after warming it up. */
 function measure(ms: number, step: () => number): { packets: number; seconds: number } {
-  const warm = performance.now() + Math.min(50, ms / 10);
-  while (performance.now() < warm) step();
+  warmUp(step, Math.min(100, ms), Math.max(200, Math.min(1000, ms)));
   let packets = 0;
   const start = performance.now();
   const end = start + ms;
@@ -186,8 +210,8 @@ are the cost of the protocol itself (an upper bound for a real adapter). Paths:
   session-receive  the same through Session.drain (what 'up' and 'capture' use)
   session-send     Session.send copies each packet into the Receive ring; the driver role
                    consumes it
-Every case runs --duration seconds (default 0.5) after a short warm-up, so the run is bounded:
-paths x sizes x duration.
+Every case runs --duration seconds (default 0.5) after a warm-up that lasts until the rate is
+steady (at most 1 s), so the run is bounded: paths x sizes x (duration + 1 s).
 
 Options:
   -t, --duration S    seconds per case (default 0.5)
