@@ -4,7 +4,7 @@
  * @module
  */
 import { Adapter, WintunError } from '@wintun-ts/adapter';
-import { EXIT_CODES_HELP, type Command } from '../command.js';
+import { EXIT_CODES_HELP, flag, type Command } from '../command.js';
 import { writeLine } from '../io.js';
 import { adapterNotFound, checkName, openOptions } from '../tunnel.js';
 
@@ -13,7 +13,7 @@ export const deleteCommand: Command = {
   name: 'delete',
   summary: 'delete an adapter (also a persistent one)',
   positionals: ['name'],
-  options: { dll: { type: 'string' } },
+  options: { dll: { type: 'string' }, json: { type: 'boolean' } },
   help: `Usage: wintun-ts delete <name>
 
 Deletes the adapter <name>, persistent or not. An adapter with a running session elsewhere is
@@ -21,6 +21,7 @@ still deleted: that session ends (its owner sees ERR_WINTUN_EOF).
 
 Options:
       --dll PATH   path of wintun.dll (Windows)
+      --json       one JSON object { name, deleted: true }; a failure as {"error":{...}}
   -h, --help       show this help
 
 Examples:
@@ -44,7 +45,7 @@ ${EXIT_CODES_HELP}`,
     } finally {
       await adapter.close();
     }
-    writeLine(io.stdout, `deleted ${name}`);
+    writeLine(io.stdout, flag(values, 'json') ? JSON.stringify({ name, deleted: true }) : `deleted ${name}`);
     return 0;
   },
 };
