@@ -230,6 +230,17 @@ describe.skipIf(skip !== null)('wintun-ts on real TUN devices (root, in namespac
     expect(JSON.parse(deleted.stdout)).toEqual({ name: 'wtc13', deleted: true });
   });
 
+  it('a route that already exists: ALREADY_EXISTS in the command\'s terms, and the adapter is removed', () => {
+    const ns = netns('route');
+    expect(sh('ip', ['-n', ns.name, 'route', 'add', '10.82.0.0/16', 'dev', 'lo']).status).toBe(0);
+    const r = cli(['up', 'wtc15', '-a', '10.81.0.1/24', '--route', '10.82.0.0/16', '--duration', '0.3'], { netns: ns.name });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^wintun-ts: ERR_WINTUN_ALREADY_EXISTS: route 10\.82\.0\.0\/16 already exists\./m);
+    expect(r.stderr).toMatch(/fix: Remove the existing entry first/);
+    expect(r.stderr).not.toMatch(/addresses\(\)/);
+    expect(tunDevices(ns.name)).toEqual([]);
+  });
+
   it('a unicode adapter name within 15 bytes works end to end', () => {
     const ns = netns('uni');
     const r = cli(['up', 'wté0', '-a', '10.84.0.1/24', '--duration', '0.3', '--json', '-q'], { netns: ns.name });

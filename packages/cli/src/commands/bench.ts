@@ -72,33 +72,38 @@ function ipPacket(size: number): Uint8Array {
 }
 
 /**
- * Warms `step` up until its rate is steady: 10 ms windows, until two in a row agree within 5%
- * (after at least `minMs`), or `maxMs` passed. A fixed short warm-up left the first size of each
- * path measured on code V8 had not optimized yet (about half the rate of a repeat).
+ * Warms `step` up until its rate is steady: 20 ms windows, until three in a row agree within 5%
+ * (after at least `minMs`), or `maxMs` passed. The former fixed warm-up (at most 50 ms) often
+ * ended before V8 had optimized the path, so the first size of each path was measured on
+ * unoptimized code (about half the rate of a repeat).
  */
 function warmUp(step: () => number, minMs: number, maxMs: number): void {
   const start = performance.now();
-  let previous = -1;
+  const recent: number[] = [];
   for (;;) {
     const windowStart = performance.now();
-    const windowEnd = windowStart + 10;
+    const windowEnd = windowStart + 20;
     let packets = 0;
     let now = windowStart;
     while (now < windowEnd) {
       for (let i = 0; i < 8; i++) packets += step();
       now = performance.now();
     }
-    const rate = packets / (now - windowStart);
+    recent.push(packets / (now - windowStart));
+    if (recent.length > 3) recent.shift();
     const elapsed = now - start;
     if (elapsed >= maxMs) return;
-    if (elapsed >= minMs && previous > 0 && Math.abs(rate - previous) <= previous * 0.05) return;
-    previous = rate;
+    if (elapsed >= minMs && recent.length === 3) {
+      const low = Math.min(...recent);
+      const high = Math.max(...recent);
+      if (high - low <= low * 0.05) return;
+    }
   }
 }
 
 /** Runs `step` (moving some packets, returning how many) for `ms` after warming it up. */
 function measure(ms: number, step: () => number): { packets: number; seconds: number } {
-  warmUp(step, Math.min(100, ms), Math.max(200, Math.min(1000, ms)));
+  warmUp(step, Math.min(200, ms), 1000);
   let packets = 0;
   const start = performance.now();
   const end = start + ms;
