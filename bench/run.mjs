@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // wintun-ts benchmarks side by side with a native C baseline. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5] [--out bench/results/latest.json]
+//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7,8] [--out bench/results/latest.json]
 //
 // Compiles bench/native/*.c with the machine's gcc (-O2 -pthread) into bench/native/build/ on
 // every run, runs every measurement in its own child process (C and wintun-ts alternating, cell by
@@ -9,7 +9,7 @@
 // ratios and a PASS/MISS column per target, and writes the JSON. Targets are reported, never
 // asserted: the exit code is 0 unless the harness itself fails.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync, accessSync, constants as fsc } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, accessSync, constants as fsc } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -24,10 +24,10 @@ const jsDir = join(here, 'js');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const rowsArg = valueOf('--rows');
-const rows = new Set((rowsArg ?? '1,2,3,4,5').split(',').map((s) => Number(s.trim())));
+const rows = new Set((rowsArg ?? '1,2,3,4,5,6,7,8').split(',').map((s) => Number(s.trim())));
 const outPath = valueOf('--out') ?? join(here, 'results', 'latest.json');
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5] [--out FILE]');
+  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7,8] [--out FILE]');
   process.exit(0);
 }
 function valueOf(flag) {
@@ -36,8 +36,10 @@ function valueOf(flag) {
 }
 
 const P = quick
-  ? { tpSeconds: 0.25, ucSeconds: 0.25, wkIters: 400, tunSizes: [64, 1500], tunSeconds: 0.6, tunPaced: false, allocPackets: 250_000 }
-  : { tpSeconds: 1.0, ucSeconds: 0.75, wkIters: 2000, tunSizes: [64, 512, 1500], tunSeconds: 1.5, tunPaced: true, allocPackets: 1_000_000 };
+  ? { tpSeconds: 0.25, ucSeconds: 0.25, wkIters: 400, tunSizes: [64, 1500], tunSeconds: 0.6, tunPaced: false, allocPackets: 250_000,
+      reflRates: [20_000, 100_000], reflSizes: [64, 1400], reflSeconds: 0.3, reflWindow: 64 }
+  : { tpSeconds: 1.0, ucSeconds: 0.75, wkIters: 2000, tunSizes: [64, 512, 1500], tunSeconds: 1.5, tunPaced: true, allocPackets: 1_000_000,
+      reflRates: [20_000, 50_000, 100_000], reflSizes: [64, 512, 1400], reflSeconds: 1.0, reflWindow: 64 };
 const SIZES = [64, 512, 1500];
 // Row 1 cells: [packets per batch, batched publication]. `x32 batched` uses the batch forms: one
 // Head store per batch on receive (ring releaseDeferred + publishHead; session drain), one Tail
@@ -132,11 +134,14 @@ function target(row, name, measured, goal, pass) {
 function build() {
   mkdirSync(buildDir, { recursive: true });
   const built = {};
+  // lib_*.c are shared libraries (loaded with koffi), every other .c a program
   for (const file of readdirSync(nativeDir).filter((f) => f.endsWith('.c'))) {
     const name = file.slice(0, -2);
-    const out = join(buildDir, name);
+    const lib = name.startsWith('lib_');
+    const out = join(buildDir, lib ? `${name}.so` : name);
+    const flags = lib ? ['-shared', '-fPIC', '-fvisibility=hidden'] : [];
     try {
-      execFileSync('gcc', ['-O2', '-pthread', '-Wall', '-o', out, join(nativeDir, file)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('gcc', ['-O2', '-pthread', '-Wall', ...flags, '-o', out, join(nativeDir, file)], { stdio: ['ignore', 'ignore', 'pipe'] });
       built[name] = out;
     } catch (e) {
       note(`gcc failed for ${file}: ${String(e.stderr ?? e.message).trim().split('\n')[0]}`);
@@ -240,6 +245,7 @@ if (rows.has(1)) {
 // ------------------------------------------------------------------------------- row 2 --------
 if (rows.has(2)) {
   log('\n[2] User-side cost per packet, one thread, roles alternating in batches of 32 (user calls timed; best of 5)');
+  log('    C = lock-free baseline; C+lock = wintun.dll-shaped: out-of-line calls, a mutex per receive/release/allocate/send (spec 4.3-4.6)');
   // rxb / txb: the batch forms (ring releaseDeferred + publishHead / commitDeferred + publish, one
   // publication per 32 packets; session drain / sendWith(..., true) + flushSends; C the same).
   // lease: Session.tryReceive + data[0] + release (no ring column; compared with C receive+release).
@@ -251,27 +257,50 @@ if (rows.has(2)) {
     txb: 'allocate+fill+send batched',
     lease: 'session lease (tryReceive+release)',
   };
+  // wintun.dll has per-packet calls only: a batch form (and the lease) is compared with the
+  // per-packet calls that do the same job through the DLL.
+  const dllOp = { rx: 'rx', rxb: 'rx', rxcopy: 'rxcopy', tx: 'tx', txb: 'tx', lease: 'rx' };
+  // Which cells are batch forms (target: at or below wintun.dll) and which per-packet forms
+  // (target: within 1.5x of wintun.dll). The session's receive rows all use drain (a batch form).
+  const isBatch = (layer, op) => op === 'rxb' || op === 'txb' || (layer === 'session' && (op === 'rx' || op === 'rxcopy'));
+  const dllGoal = (layer, op) => (isBatch(layer, op) ? 1 : 1.5);
   const out = [];
   const body = [];
   let sessSkip = null;
+  const cLock = {};
   for (const op of Object.keys(ops)) {
     for (const size of SIZES) {
       const t = Math.ceil((P.ucSeconds + 5) * 1000) + 10000;
       const sessionOnly = op === 'lease';
       const c = sessionOnly ? out.find((r) => r.op === 'rx' && r.size === size)?.c ?? {} : measureC(['usercost', op, size, P.ucSeconds, CAPACITY], t);
+      const lk = `${dllOp[op]}/${size}`;
+      cLock[lk] ??= measureC(['usercost', dllOp[op], size, P.ucSeconds, CAPACITY, 1], t);
+      const dll = cLock[lk];
       const js = sessionOnly ? {} : measureJs(['usercost', op, size, P.ucSeconds], t + 5000);
       const sess = measureJs(['usercost-session', op, size, P.ucSeconds], t + 5000);
       if (sess.skipped) sessSkip = sess.skipped;
       const ratio = ratioOf(js, c, 'nsPerPacket');
       const sratio = ratioOf(sess, c, 'nsPerPacket');
+      const dratio = ratioOf(js, dll, 'nsPerPacket');
+      const sdratio = ratioOf(sess, dll, 'nsPerPacket');
       const res = sessionOnly ? '-' : target(2, `user cost (ring) ${ops[op]} ${size}B <= 2x C`, ratio, 2, ratio === null ? null : ratio <= 2);
       const sres = target(2, `user cost (session) ${ops[op]} ${size}B <= 2x C`, sratio, 2, sratio === null ? null : sratio <= 2);
-      out.push({ op, size, c, js, session: sess, ratio, sessionRatio: sratio });
-      body.push([`${ops[op]} ${size}B`, fmt.f(js.nsPerPacket), fmt.f(sess.nsPerPacket), fmt.f(c.nsPerPacket), fmt.ratio(ratio), res, fmt.ratio(sratio), sres]);
+      const dgoal = dllGoal('ring', op), sdgoal = dllGoal('session', op);
+      const dverb = (g) => (g === 1 ? 'at or below' : 'within 1.5x of');
+      const dres = sessionOnly ? '-' : target(2, `user cost (ring) ${ops[op]} ${size}B ${dverb(dgoal)} wintun.dll (C+lock)`, dratio, dgoal, dratio === null ? null : dratio <= dgoal);
+      const sdres = target(2, `user cost (session) ${ops[op]} ${size}B ${dverb(sdgoal)} wintun.dll (C+lock)`, sdratio, sdgoal, sdratio === null ? null : sdratio <= sdgoal);
+      out.push({ op, size, c, cLock: dll, cLockOp: dllOp[op], js, session: sess, ratio, sessionRatio: sratio, dllRatio: dratio, sessionDllRatio: sdratio, dllGoal: { ring: dgoal, session: sdgoal } });
+      body.push([
+        `${ops[op]} ${size}B`, fmt.f(js.nsPerPacket), fmt.f(sess.nsPerPacket), fmt.f(c.nsPerPacket), fmt.f(dll.nsPerPacket),
+        fmt.ratio(ratio), res, fmt.ratio(sratio), sres,
+        fmt.ratio(dratio), sessionOnly ? '-' : `${dres} ${dgoal === 1 ? '<=1x' : '<=1.5x'}`, fmt.ratio(sdratio), `${sdres} ${sdgoal === 1 ? '<=1x' : '<=1.5x'}`,
+      ]);
     }
   }
   results.rows.usercost = out;
-  table(['operation', 'ring ns', 'sess ns', 'C ns', 'ring/C', '<=2x', 'sess/C', '<=2x'], body);
+  table(['operation', 'ring ns', 'sess ns', 'C ns', 'C+lock ns', 'ring/C', '<=2x', 'sess/C', '<=2x', 'ring/dll', 'vs dll', 'sess/dll', 'vs dll'], body);
+  log('    dll = C+lock (wintun.dll-shaped); batch forms (ring rxb/txb, session drain and sendWith+flushSends) must be <=1x of the');
+  log('    per-packet DLL calls doing the same job, per-packet forms (ring rx/rxcopy/tx, session sendWith and lease) <=1.5x');
   if (sessSkip) log(`    session columns skipped: ${sessSkip}`);
 }
 
@@ -294,17 +323,20 @@ if (rows.has(3)) {
     const c = cByDir[dir];
     const js = measureJs(jsArgs, t + 5000);
     if (js.skipped && label.includes('session')) {
-      body.push([label, '-', '-', fmt.us(c.p50Ns), fmt.us(c.p99Ns), '-', '-', 'n/a']);
+      body.push([label, '-', '-', fmt.us(c.p50Ns), fmt.us(c.p99Ns), '-', 'n/a', '-', 'n/a']);
       out.push({ label, dir, c, js });
       continue;
     }
     const ratio = ratioOf(js, c, 'p99Ns');
+    const r50 = ratioOf(js, c, 'p50Ns');
+    // issue 12, target 1: p50 and p99 within 2x of C
+    const res50 = target(3, `wake-up ${label} p50 within 2x of C`, r50, 2, r50 === null ? null : r50 <= 2);
     const res = target(3, `wake-up ${label} p99 within 2x of C`, ratio, 2, ratio === null ? null : ratio <= 2);
-    out.push({ label, dir, c, js, ratioP99: ratio, ratioP50: ratioOf(js, c, 'p50Ns') });
-    body.push([label, fmt.us(js.p50Ns), fmt.us(js.p99Ns), fmt.us(c.p50Ns), fmt.us(c.p99Ns), fmt.ratio(ratioOf(js, c, 'p50Ns')), fmt.ratio(ratio), res]);
+    out.push({ label, dir, c, js, ratioP99: ratio, ratioP50: r50 });
+    body.push([label, fmt.us(js.p50Ns), fmt.us(js.p99Ns), fmt.us(c.p50Ns), fmt.us(c.p99Ns), fmt.ratio(r50), res50, fmt.ratio(ratio), res]);
   }
   results.rows.wakeup = out;
-  table(['cell', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', 'p99 ts/C', 'p99<=2x'], body);
+  table(['cell', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', 'p50<=2x', 'p99 ts/C', 'p99<=2x'], body);
 }
 
 // ------------------------------------------------------------------------------- row 4 --------
@@ -365,14 +397,18 @@ function waitForLine(child, predicate, timeoutMs) {
   });
 }
 
-/** One reflector (C or wintun-ts) in a fresh namespace; the blaster runs inside it per size. */
-async function tunRun(impl, command, args) {
+/**
+ * One reflector (C or wintun-ts) in a fresh namespace. `plan({ blast, pid })` runs the blaster
+ * cells inside it (`blast(args)` runs udp_blaster in the namespace with `args` added and returns
+ * its JSON line; `pid` is the reflector process, for its CPU time) and returns the cells;
+ * `seconds` bounds the reflector's own run.
+ */
+async function tunRun(impl, command, args, plan, seconds) {
   const tag = `${process.pid % 100000}${impl === 'c' ? 'c' : 't'}`;
   const ns = `wtbench${tag}`;
   const dev = `wtb${tag}`;
   const local = '10.201.0.1';
   const peer = '10.201.0.2';
-  const seconds = P.tunSizes.length * (P.tunSeconds * (P.tunPaced ? 2 : 1) + 1.5) + 10;
   let child = null;
   const cleanup = () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
@@ -380,7 +416,6 @@ async function tunRun(impl, command, args) {
     ip(['link', 'del', dev], { quiet: true });
   };
   cleanups.add(cleanup);
-  const runs = [];
   let reflector = null;
   try {
     ip(['netns', 'del', ns], { quiet: true });
@@ -402,16 +437,12 @@ async function tunRun(impl, command, args) {
     ip(['link', 'set', 'lo', 'up'], { ns });
     ip(['link', 'set', dev, 'txqueuelen', '4096', 'mtu', '1500', 'up'], { ns });
     ip(['addr', 'add', `${local}/24`, 'dev', dev], { ns });
-    for (const size of P.tunSizes) {
-      const blast = (rate) =>
-        one(
-          runJson('ip', ['netns', 'exec', ns, bin.udp_blaster, '--src', local, '--dst', peer, '--size', size, '--rate', rate, '--seconds', P.tunSeconds, '--count', Math.ceil(rate * P.tunSeconds) + 64, '--drain-ms', 300].map(String), (P.tunSeconds + 10) * 1000),
-          'udp_blaster',
-        );
-      const saturated = blast(1_000_000);
-      const paced = P.tunPaced ? blast(100_000) : null;
-      runs.push({ size, saturated, paced });
-    }
+    const blast = (extra, blastSeconds) =>
+      one(
+        runJson('ip', ['netns', 'exec', ns, bin.udp_blaster, '--src', local, '--dst', peer, ...extra].map(String), (blastSeconds + 12) * 1000),
+        'udp_blaster',
+      );
+    const runs = await plan({ blast, pid: child.pid });
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;
@@ -423,6 +454,19 @@ async function tunRun(impl, command, args) {
     cleanups.delete(cleanup);
   }
 }
+
+/** Row 4's plan: per size, the sender at its maximum, then (full runs) a paced 100 kpps. */
+function row4Plan({ blast }) {
+  const runs = [];
+  for (const size of P.tunSizes) {
+    const at = (rate) => blast(['--size', size, '--rate', rate, '--seconds', P.tunSeconds, '--count', Math.ceil(rate * P.tunSeconds) + 64, '--drain-ms', 300], P.tunSeconds);
+    const saturated = at(1_000_000);
+    const paced = P.tunPaced ? at(100_000) : null;
+    runs.push({ size, saturated, paced });
+  }
+  return runs;
+}
+const row4Seconds = () => P.tunSizes.length * (P.tunSeconds * (P.tunPaced ? 2 : 1) + 1.5) + 10;
 
 function tunPrereq() {
   if (process.platform !== 'linux') return 'not Linux';
@@ -455,7 +499,7 @@ if (rows.has(4)) {
   } else {
     const out = { c: null, js: null };
     try {
-      out.c = await tunRun('c', bin.tun_reflector, []);
+      out.c = await tunRun('c', bin.tun_reflector, [], row4Plan, row4Seconds());
     } catch (e) {
       note(`C TUN run failed: ${e.message}`);
       out.c = { error: e.message };
@@ -467,7 +511,7 @@ if (rows.has(4)) {
       results.skipped.tunJs = jr;
     } else {
       try {
-        out.js = await tunRun('js', process.execPath, [join(jsDir, 'tun-reflect.mjs')]);
+        out.js = await tunRun('js', process.execPath, [join(jsDir, 'tun-reflect.mjs')], row4Plan, row4Seconds());
       } catch (e) {
         note(`wintun-ts TUN run failed: ${e.message}`);
         out.js = { error: e.message };
@@ -531,6 +575,222 @@ if (rows.has(5)) {
       return [names[d.path] ?? d.path, fmt.f(d.bytesPerPacket), fmt.int(d.bytesPerMillion), fmt.f(d.gcCount, 1), fmt.f(d.gcPauseMsPerMillion, 3), res];
     });
     if (body.length) table(['path', 'B/pkt', 'B per 1M pkt', 'GCs/1M', 'GC ms/1M', 'zero-alloc'], body);
+  }
+}
+
+// ------------------------------------------------------------------------------- row 6 --------
+/**
+ * Row 6's plan: per size, paced cells at each rate (smooth pacing, one datagram per due time) and
+ * one closed-loop cell with a fixed window in flight; the blaster samples the reflector's CPU.
+ */
+function row6Plan({ blast, pid }) {
+  const runs = [];
+  // warm-up (JIT, page faults, neighbour state), not recorded
+  blast(['--size', P.reflSizes[0], '--rate', 20_000, '--burst', 1, '--seconds', 0.2, '--count', 4100, '--drain-ms', 100], 0.2);
+  for (const size of P.reflSizes) {
+    for (const rate of P.reflRates) {
+      const r = blast(['--size', size, '--rate', rate, '--burst', 1, '--seconds', P.reflSeconds, '--count', Math.ceil(rate * P.reflSeconds) + 64, '--drain-ms', 300, '--cpu-pid', pid], P.reflSeconds);
+      runs.push({ kind: 'paced', size, rate, ...r });
+    }
+    const w = blast(['--size', size, '--window', P.reflWindow, '--seconds', P.reflSeconds, '--cpu-pid', pid], P.reflSeconds);
+    runs.push({ kind: 'closed', size, window: P.reflWindow, ...w });
+  }
+  return runs;
+}
+const row6Seconds = () => P.reflSizes.length * (P.reflRates.length + 1) * (P.reflSeconds + 1.5) + 10;
+
+if (rows.has(6)) {
+  log(`\n[6] TUN reflector: paced ${P.reflRates.map((r) => `${r / 1000}k`).join('/')} pps at ${P.reflSizes.join('/')} B, closed loop with ${P.reflWindow} in flight`);
+  log('    CPU = utime+stime of every reflector thread (/proc schedstat) over the traffic window, per reply; RTT stamped in the payload');
+  const pre = tunPrereq();
+  if (pre) {
+    log(`    SKIPPED: ${pre}`);
+    results.skipped.reflector = pre;
+  } else {
+    const out = { c: null, js: null };
+    try {
+      out.c = await tunRun('c', bin.tun_reflector, [], row6Plan, row6Seconds());
+    } catch (e) {
+      note(`C reflector run failed: ${e.message}`);
+      out.c = { error: e.message };
+    }
+    const jr = jsTunReason();
+    if (jr) {
+      log(`    wintun-ts side SKIPPED: ${jr}`);
+      out.js = { skipped: jr };
+      results.skipped.reflectorJs = jr;
+    } else {
+      try {
+        out.js = await tunRun('js', process.execPath, [join(jsDir, 'tun-reflect.mjs')], row6Plan, row6Seconds());
+      } catch (e) {
+        note(`wintun-ts reflector run failed: ${e.message}`);
+        out.js = { error: e.message };
+      }
+    }
+    results.rows.reflector = out;
+    const find = (side, pred) => side?.runs?.find(pred);
+    const us = (ns) => (typeof ns === 'number' ? (ns / 1000).toFixed(1) : '-');
+    const pct = (x) => (typeof x === 'number' ? x.toFixed(0) : '-');
+    const paced = [];
+    let worstIdle = null;
+    for (const size of P.reflSizes) {
+      for (const rate of P.reflRates) {
+        const c = find(out.c, (r) => r.kind === 'paced' && r.size === size && r.rate === rate);
+        const js = find(out.js, (r) => r.kind === 'paced' && r.size === size && r.rate === rate);
+        const cpuRatio = ratioOf(js, c, 'cpuNsPerReply');
+        const rttRatio = ratioOf(js, c, 'rttP50Ns');
+        const label = `${size}B @${rate / 1000}k`;
+        const cres = target(6, `reflector CPU per packet ${label} within 1.5x of C`, cpuRatio, 1.5, cpuRatio === null ? null : cpuRatio <= 1.5);
+        const rres = target(6, `reflector RTT p50 ${label} within 1.5x of C`, rttRatio, 1.5, rttRatio === null ? null : rttRatio <= 1.5);
+        if (typeof js?.idle10to110Pct === 'number') worstIdle = Math.max(worstIdle ?? 0, js.idle10to110Pct);
+        paced.push([
+          label, fmt.int(js?.sentPps), us(js?.cpuNsPerReply), pct(js?.cpuPct), us(c?.cpuNsPerReply), pct(c?.cpuPct), fmt.ratio(cpuRatio), cres,
+          us(js?.rttP50Ns), us(js?.rttP99Ns), us(c?.rttP50Ns), us(c?.rttP99Ns), fmt.ratio(rttRatio), rres,
+          fmt.f(js?.idle10to110Pct, 2), fmt.f(c?.idle10to110Pct, 2), fmt.f(js?.lossPct, 2), fmt.f(c?.lossPct, 2),
+        ]);
+      }
+    }
+    table(['cell', 'sent/s', 'ts us/pkt', 'ts %cpu', 'C us/pkt', 'C %cpu', 'cpu ts/C', '<=1.5x', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', '<=1.5x', 'ts idle%', 'C idle%', 'ts loss%', 'C loss%'], paced);
+    log('    us/pkt: reflector CPU per reply; %cpu: of one core over the traffic window; p50/p99: round trip in us;');
+    log('    idle%: reflector CPU from 10 ms to 110 ms after traffic stopped, percent of one core (target: below 1%)');
+    const idleRes = target(6, 'reflector idle CPU 10-110 ms after traffic stops below 1% of a core (worst paced cell)', worstIdle, 1, worstIdle === null ? null : worstIdle < 1);
+    log(`    wintun-ts idle after 10 ms, worst cell: ${fmt.f(worstIdle, 2)}% of a core  ${idleRes}`);
+    const closed = [];
+    for (const size of P.reflSizes) {
+      const c = find(out.c, (r) => r.kind === 'closed' && r.size === size);
+      const js = find(out.js, (r) => r.kind === 'closed' && r.size === size);
+      const ratio = ratioOf(js, c, 'replyPps');
+      const res = target(6, `reflector closed loop (${P.reflWindow} in flight) ${size}B >= 0.9x C`, ratio, 0.9, ratio === null ? null : ratio >= 0.9);
+      closed.push([`${size}B x${P.reflWindow}`, fmt.int(js?.replyPps), us(js?.cpuNsPerReply), us(js?.rttP50Ns), fmt.int(c?.replyPps), us(c?.cpuNsPerReply), us(c?.rttP50Ns), fmt.ratio(ratio), res]);
+    }
+    table(['closed loop', 'ts reply/s', 'ts us/pkt', 'ts p50', 'C reply/s', 'C us/pkt', 'C p50', 'ts/C', '>=0.9x'], closed);
+    const ss = out.js?.reflector?.sessionStats;
+    if (ss) log(`    wintun-ts session over the whole row: spins ${fmt.int(ss.spins)}, spin hits ${fmt.int(ss.spinHits)}, wake-ups ${fmt.int(ss.wakeups)}, wait timeouts ${fmt.int(ss.waitTimeouts)}`);
+  }
+}
+
+// ------------------------------------------------------------------------------- row 7 --------
+if (rows.has(7)) {
+  log('\n[7] wintun-ts client against a native driver (C pthread from lib_driver.so, loaded with koffi) over the same native rings');
+  log('    ring = @wintun-ts/ring client classes, sess = Session (receiveInto/drain, sendWith); C = both roles in C (ring_bench)');
+  const why = jsReason ?? cReason ?? (bin.lib_driver ? null : 'lib_driver.c did not compile');
+  if (why) {
+    log(`    SKIPPED: ${why}`);
+    results.skipped.nativeDriver = why;
+  } else {
+    const nd = (args, timeoutMs) => {
+      try {
+        return one(runJson(process.execPath, [join(jsDir, 'native-driver.mjs'), bin.lib_driver, ...args.map(String)], timeoutMs), `native-driver ${args.join(' ')}`);
+      } catch (e) {
+        note(e.message);
+        return { error: e.message };
+      }
+    };
+    const out = { throughput: [], wakeup: [] };
+    const body = [];
+    const batches = quick ? [[1, false], [32, true]] : BATCHES;
+    for (const dir of ['send', 'recv']) {
+      for (const size of [64, 1500]) {
+        for (const [batch, deferred] of batches) {
+          const t = Math.ceil((P.tpSeconds + 5) * 1000) + 10000;
+          const d = deferred ? 1 : 0;
+          const c = measureC(['throughput', dir, size, batch, P.tpSeconds, CAPACITY, d], t);
+          const js = nd(['throughput', dir, size, batch, P.tpSeconds, d], t + 5000);
+          const sess = nd(['throughput-session', dir, size, batch, P.tpSeconds, d], t + 5000);
+          const ratio = ratioOf(js, c, 'pps');
+          const sratio = ratioOf(sess, c, 'pps');
+          const cell = `${dir} ${size}B ${batchLabel(batch, deferred)}`;
+          const res = target(7, `native driver throughput (ring client) ${cell} >= 50% of C`, ratio, 0.5, ratio === null ? null : ratio >= 0.5);
+          const sres = target(7, `native driver throughput (session client) ${cell} >= 50% of C`, sratio, 0.5, sratio === null ? null : sratio >= 0.5);
+          out.throughput.push({ dir, size, batch, deferred, c, js, session: sess, ratio, sessionRatio: sratio });
+          body.push([cell, fmt.int(js.pps), fmt.int(sess.pps), fmt.int(c.pps), fmt.ratio(ratio), res, fmt.ratio(sratio), sres]);
+        }
+      }
+    }
+    table(['cell', 'ring pkt/s', 'sess pkt/s', 'C pkt/s', 'ring/C', '>=50%', 'sess/C', '>=50%'], body);
+    const wbody = [];
+    const t = P.wkIters * 6 + 15000;
+    for (const dir of ['send', 'recv']) {
+      const c = measureC(['wakeup', dir, P.wkIters, CAPACITY], t);
+      for (const layer of ['ring', 'session']) {
+        const js = nd([layer === 'ring' ? 'wakeup' : 'wakeup-session', dir, P.wkIters], t + 5000);
+        const r50 = ratioOf(js, c, 'p50Ns');
+        const r99 = ratioOf(js, c, 'p99Ns');
+        const label = `${dir} (${layer})`;
+        const res50 = target(7, `native driver wake-up ${label} p50 within 2x of C`, r50, 2, r50 === null ? null : r50 <= 2);
+        const res99 = target(7, `native driver wake-up ${label} p99 within 2x of C`, r99, 2, r99 === null ? null : r99 <= 2);
+        out.wakeup.push({ dir, layer, c, js, ratioP50: r50, ratioP99: r99 });
+        wbody.push([label, fmt.us(js.p50Ns), fmt.us(js.p99Ns), fmt.us(c.p50Ns), fmt.us(c.p99Ns), fmt.ratio(r50), res50, fmt.ratio(r99), res99]);
+      }
+    }
+    log('    wake-up (us): send = the driver publishes and sets the read event, the client waits (event.wait / Session.receiveInto);');
+    log('    recv = the client commits (sendWith), the driver spins 100 us then waits after the Alertable handshake');
+    table(['cell', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', '<=2x', 'p99 ts/C', '<=2x'], wbody);
+    results.rows.nativeDriver = out;
+  }
+}
+
+// ------------------------------------------------------------------------------- row 8 --------
+/** Why row 8 cannot run here, or null. */
+function winePrereq() {
+  if (process.platform !== 'linux') return 'not Linux (the row runs Windows code under Wine)';
+  if (spawnSync('wine', ['--version'], { encoding: 'utf8', timeout: 20000 }).status !== 0) return 'wine is not installed';
+  if (spawnSync('x86_64-w64-mingw32-gcc', ['--version'], { encoding: 'utf8' }).status !== 0) return 'x86_64-w64-mingw32-gcc is not installed';
+  if (!existsSync(join(root, '.wine', 'stage', 'node.exe')) || !existsSync(join(root, '.wine', 'prefix', 'system.reg'))) {
+    return 'Wine is not prepared: run `bash scripts/wine/setup.sh` once';
+  }
+  return jsReason;
+}
+
+if (rows.has(8)) {
+  log('\n[8] Windows wait path under Wine: a Win32 event set by another thread -> the waiter runs (us)');
+  log('    event: Win32Event.wait + SendRingReader (driver = a worker: publish + SetEvent); sess: Session.receiveInto; C: WaitForSingleObject (mingw)');
+  const pre = winePrereq();
+  if (pre) {
+    log(`    SKIPPED: ${pre}`);
+    results.skipped.wine = pre;
+  } else {
+    const tmp = mkdtempSync(join(os.tmpdir(), 'wtbench-wine-'));
+    const exe = join(buildDir, 'wakeup_win.exe');
+    const out = { c: null, event: null, session: null };
+    try {
+      execFileSync('x86_64-w64-mingw32-gcc', ['-O2', '-Wall', '-o', exe, join(nativeDir, 'win', 'wakeup_win.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const timeoutS = Math.ceil(P.wkIters * 0.005 + 60);
+      // Windows programs under Wine cannot write to a pipe: stdout goes to a file, read afterwards.
+      const wineRun = (name, cmd) => {
+        const r = spawnSync('bash', ['-c', `ROOT=${JSON.stringify(root)}; source "$ROOT/scripts/wine/env.sh"; ${cmd} </dev/null >${JSON.stringify(join(tmp, `${name}.out`))} 2>${JSON.stringify(join(tmp, `${name}.err`))}`], { encoding: 'utf8', timeout: (timeoutS + 20) * 1000, killSignal: 'SIGKILL' });
+        const text = existsSync(join(tmp, `${name}.out`)) ? readFileSync(join(tmp, `${name}.out`), 'utf8') : '';
+        const lines = parseLines(text);
+        if (r.status !== 0 || lines.length === 0) {
+          const err = existsSync(join(tmp, `${name}.err`)) ? readFileSync(join(tmp, `${name}.err`), 'utf8').trim().split('\n').slice(-2).join(' | ') : '';
+          note(`wine ${name}: exit ${r.status ?? r.signal}: ${err}`);
+          return { error: `exit ${r.status ?? r.signal}: ${err}` };
+        }
+        return one(lines, name);
+      };
+      const script = join(jsDir, 'wine-wakeup.mjs');
+      out.c = wineRun('c', `timeout --kill-after=5 ${timeoutS} wine ${JSON.stringify(exe)} ${P.wkIters}`);
+      out.event = wineRun('event', `timeout --kill-after=5 ${timeoutS} wine "$WINE_NODE_EXE" "$(winpath ${JSON.stringify(script)})" event ${P.wkIters}`);
+      out.session = wineRun('session', `timeout --kill-after=5 ${timeoutS} wine "$WINE_NODE_EXE" "$(winpath ${JSON.stringify(script)})" session ${P.wkIters}`);
+    } catch (e) {
+      note(`Wine row failed: ${e.message}`);
+      out.error = e.message;
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+      // let this prefix's wineserver exit on its own (it lingers a few seconds after the last
+      // program); never kill it: a Wine test run may share the prefix
+      spawnSync('bash', ['-c', `ROOT=${JSON.stringify(root)}; source "$ROOT/scripts/wine/env.sh"; timeout 20 wineserver -w`], { timeout: 30000 });
+    }
+    results.rows.wine = out;
+    const body = [];
+    for (const [label, js] of [['event (Win32Event.wait)', out.event], ['session (receiveInto)', out.session]]) {
+      const r50 = ratioOf(js, out.c, 'p50Ns');
+      const r99 = ratioOf(js, out.c, 'p99Ns');
+      const res50 = target(8, `Wine wake-up ${label} p50 within 2x of C`, r50, 2, r50 === null ? null : r50 <= 2);
+      const res99 = target(8, `Wine wake-up ${label} p99 within 2x of C`, r99, 2, r99 === null ? null : r99 <= 2);
+      body.push([label, fmt.us(js?.p50Ns), fmt.us(js?.p99Ns), fmt.us(out.c?.p50Ns), fmt.us(out.c?.p99Ns), fmt.ratio(r50), res50, fmt.ratio(r99), res99]);
+    }
+    table(['cell', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', '<=2x', 'p99 ts/C', '<=2x'], body);
   }
 }
 

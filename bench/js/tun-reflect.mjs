@@ -57,6 +57,7 @@ say({ ready: true, name: adapter.name });
 // sendWith's `more` flag (batch publication) when this session build has it.
 const batched = typeof session.flushSends === 'function';
 let rx = 0, tx = 0, dropped = 0, full = 0, first = 0, last = 0;
+let sessionStats = null;
 // the packet being reflected, for the hoisted fill function (no closure per packet)
 let srcBytes = null, srcOff = 0;
 function fill(bytes, offset, length) {
@@ -115,11 +116,14 @@ try {
   }
 } finally {
   clearTimeout(hardStop);
+  // the session's own counters (spin policy, wake-ups), read before close
+  const st = session.stats ?? {};
+  sessionStats = { spins: st.spins, spinHits: st.spinHits, wakeups: st.wakeups, waitTimeouts: st.waitTimeouts, writeSignals: st.writeSignals };
   await session.close().catch(() => {});
   await adapter.close().catch(() => {}); // the device may already be gone with its namespace
 }
 say({
   impl: 'wintun-ts', row: 'tun-reflector', read: rx, written: tx, dropped, ringFull: full,
-  activeSeconds: first && last > first ? Math.round(last - first) / 1000 : 0,
+  activeSeconds: first && last > first ? Math.round(last - first) / 1000 : 0, sessionStats,
 });
 process.exit(0);

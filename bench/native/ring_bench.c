@@ -10,14 +10,18 @@
  *       two pthreads. send = driver -> user over the Send ring (driver thread produces, main thread
  *       consumes with the release bit); recv = user -> driver over the Receive ring (main thread
  *       allocates/commits, driver thread consumes with spin-then-Alertable waiting).
- *   usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds> [capacity]
+ *   usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds> [capacity] [lock 0|1]
  *       one thread; the driver role and the user role alternate in batches of 32 and only the
- *       user-role calls are timed.
+ *       user-role calls are timed. lock = 1 is the wintun.dll-shaped variant: every user call
+ *       (receive, release, allocate, send) is an out-of-line call (as a DLL export is) that takes
+ *       and drops a mutex around its work, exactly where wintun.dll takes its CRITICAL_SECTION
+ *       (spec 4.3-4.6: the Send-ring lock around receive and release, the Receive-ring lock around
+ *       allocate and send). wintun.dll has no batch forms, so with lock = 1 rxb/txb are refused.
  *   wakeup <send|recv> <iterations> [capacity]
  *       idle consumer, one packet at random 200-700 us intervals; latency from just before the
  *       producer publishes until the consumer holds the packet. p50/p90/p99/max in ns.
  *
- * Build: gcc -O2 -pthread -o ring_bench ring_bench.c
+ * Build: gcc -O2 -pthread -o ring_bench ring_bench.c   (includes ring_proto.h, the protocol itself)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,41 +36,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#define HDR 12u
-#define TRAILING 0x10000u
-#define MAX_IP 0xFFFFu
-#define REL_BIT 0x80000000u
-#define SENTINEL 0xFFFFFFFFu
-#define ALIGN4(x) (((x) + 3u) & ~3u)
-#define REC(sz) ALIGN4(4u + (uint32_t)(sz))
-
-enum { R_EMPTY = -1, R_FULL = -2, R_EOF = -3, R_CORRUPT = -4 };
-
-static inline uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
-
-/* ---------------------------------------------------------------- ring memory ---------------- */
-
-typedef struct {
-  _Atomic uint32_t head;
-  _Atomic uint32_t tail;
-  _Atomic int32_t alertable;
-  uint8_t data[];
-} tun_ring;
-
-typedef struct {
-  tun_ring *r;
-  uint32_t cap, mask;
-} ring_t;
+#include "ring_proto.h"
 
 static void ring_init(ring_t *g, uint32_t cap) {
   size_t bytes = (size_t)cap + HDR + TRAILING;
@@ -78,223 +48,56 @@ static void ring_init(ring_t *g, uint32_t cap) {
   g->mask = cap - 1;
 }
 
-static inline uint32_t *rec_size(ring_t *g, uint32_t off) { return (uint32_t *)(g->r->data + off); }
+/* ---------------------------------------------------------------- wintun.dll-shaped calls ----- */
 
-/* ---------------------------------------------------------------- auto-reset event ----------- */
+/* wintun.dll keeps one CRITICAL_SECTION per ring (spin count 0x10000) and holds it for the whole of
+   each session call: WintunReceivePacket and WintunReleaseReceivePacket under the Send-ring lock,
+   WintunAllocateSendPacket and WintunSendPacket under the Receive-ring lock (spec 4.1, 4.3-4.6).
+   A pthread mutex stands in for the CRITICAL_SECTION (adaptive: spins before it sleeps, as a
+   critical section with a spin count does; uncontended here, one atomic RMW to enter and one to
+   leave), and each call is out of line and reached through a function pointer, as an import of a
+   DLL export is. The work inside is the same as the lock-free functions above. */
+typedef struct { send_reader s; pthread_mutex_t lock; } dll_send_side;
+typedef struct { recv_writer w; pthread_mutex_t lock; event_t *ev; } dll_recv_side;
 
-typedef struct {
-  _Atomic int state;   /* 1 = signalled */
-  _Atomic int waiters;
-} event_t;
-
-static long futex(_Atomic int *addr, int op, int val, const struct timespec *ts) {
-  return syscall(SYS_futex, (int *)addr, op, val, ts, NULL, 0);
+static void dll_lock_init(pthread_mutex_t *m) {
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+  pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+  pthread_mutex_init(m, &a);
+  pthread_mutexattr_destroy(&a);
 }
 
-static inline void event_set(event_t *e) {
-  atomic_store(&e->state, 1);
-  if (atomic_load(&e->waiters) > 0) futex(&e->state, FUTEX_WAKE_PRIVATE, 1, NULL);
+__attribute__((noinline)) static int64_t dll_receive_packet(dll_send_side *d) {
+  pthread_mutex_lock(&d->lock);
+  int64_t off = sr_receive(&d->s);
+  pthread_mutex_unlock(&d->lock);
+  return off;
 }
-
-static inline void event_reset(event_t *e) { atomic_store(&e->state, 0); }
-
-/* returns 1 if signalled (and consumes the signal), 0 on timeout */
-static int event_wait(event_t *e, uint64_t timeout_ns) {
-  uint64_t deadline = now_ns() + timeout_ns;
-  for (;;) {
-    int one = 1;
-    if (atomic_compare_exchange_strong(&e->state, &one, 0)) return 1;
-    atomic_fetch_add(&e->waiters, 1);
-    one = 1;
-    if (atomic_compare_exchange_strong(&e->state, &one, 0)) { atomic_fetch_sub(&e->waiters, 1); return 1; }
-    uint64_t t = now_ns();
-    if (t >= deadline) { atomic_fetch_sub(&e->waiters, 1); return 0; }
-    uint64_t left = deadline - t;
-    struct timespec ts = { (time_t)(left / 1000000000ull), (long)(left % 1000000000ull) };
-    futex(&e->state, FUTEX_WAIT_PRIVATE, 0, &ts);
-    atomic_fetch_sub(&e->waiters, 1);
-  }
+__attribute__((noinline)) static void dll_release_receive_packet(dll_send_side *d, uint32_t payload) {
+  pthread_mutex_lock(&d->lock);
+  sr_release(&d->s, payload);
+  pthread_mutex_unlock(&d->lock);
 }
-
-/* ---------------------------------------------------------------- Send ring: driver producer -- */
-
-typedef struct { ring_t g; uint32_t ptail; event_t *ev; } send_producer;
-
-static inline int64_t sp_reserve(send_producer *p, uint32_t size) {
-  uint32_t head = atomic_load_explicit(&p->g.r->head, memory_order_acquire);
-  if (head >= p->g.cap) return R_EOF;
-  uint32_t need = REC(size);
-  uint32_t freeb = (head - p->ptail - 4u) & p->g.mask;
-  if (need > freeb) return R_FULL;
-  uint32_t off = p->ptail;
-  p->ptail = (p->ptail + need) & p->g.mask;
-  return (int64_t)off + 4;
+__attribute__((noinline)) static int64_t dll_allocate_send_packet(dll_recv_side *d, uint32_t size) {
+  pthread_mutex_lock(&d->lock);
+  int64_t off = rw_allocate(&d->w, size);
+  pthread_mutex_unlock(&d->lock);
+  return off;
 }
-static inline void sp_commit(send_producer *p, uint32_t payload, uint32_t size) { *rec_size(&p->g, payload - 4) = size; }
-/* the driver stores Tail (release) and signals the event on every Tail move */
-static inline void sp_publish(send_producer *p) {
-  if (atomic_load_explicit(&p->g.r->tail, memory_order_relaxed) != p->ptail) {
-    atomic_store_explicit(&p->g.r->tail, p->ptail, memory_order_release);
-    event_set(p->ev);
-  }
+/* commits, publishes, and sets the driver's event when it is alertable, all under the lock */
+__attribute__((noinline)) static void dll_send_packet(dll_recv_side *d, uint32_t payload) {
+  pthread_mutex_lock(&d->lock);
+  if (rw_commit(&d->w, payload)) event_set(d->ev);
+  pthread_mutex_unlock(&d->lock);
 }
-
-/* ---------------------------------------------------------------- Send ring: user consumer ---- */
-
-typedef struct { ring_t g; uint32_t phead, head_release, outstanding, last_size; } send_reader;
-
-static inline int64_t sr_receive(send_reader *s) {
-  if (s->phead >= s->g.cap) return R_EOF;
-  uint32_t tail = atomic_load_explicit(&s->g.r->tail, memory_order_acquire);
-  if (tail >= s->g.cap) return R_EOF;
-  if (tail == s->phead) return R_EMPTY;
-  uint32_t content = (tail - s->phead) & s->g.mask;
-  if (content < 4) return R_CORRUPT;
-  uint32_t size = *rec_size(&s->g, s->phead);
-  if (size > MAX_IP) return R_CORRUPT;
-  uint32_t al = REC(size);
-  if (al > content) return R_CORRUPT;
-  uint32_t payload = s->phead + 4;
-  s->phead = (s->phead + al) & s->g.mask;
-  s->outstanding++;
-  s->last_size = size;
-  return payload;
-}
-static inline void sr_release(send_reader *s, uint32_t payload) {
-  *rec_size(&s->g, payload - 4) |= REL_BIT;
-  while (s->outstanding > 0) {
-    uint32_t sz = *rec_size(&s->g, s->head_release);
-    if (!(sz & REL_BIT)) break;
-    s->head_release = (s->head_release + REC(sz & ~REL_BIT)) & s->g.mask;
-    s->outstanding--;
-  }
-  atomic_store_explicit(&s->g.r->head, s->head_release, memory_order_release);
-}
-
-/* the batch form: release without the Head store, then one store per batch */
-static inline void sr_release_deferred(send_reader *s, uint32_t payload) {
-  *rec_size(&s->g, payload - 4) |= REL_BIT;
-  while (s->outstanding > 0) {
-    uint32_t sz = *rec_size(&s->g, s->head_release);
-    if (!(sz & REL_BIT)) break;
-    s->head_release = (s->head_release + REC(sz & ~REL_BIT)) & s->g.mask;
-    s->outstanding--;
-  }
-}
-static inline void sr_publish_head(send_reader *s) {
-  if (atomic_load_explicit(&s->g.r->head, memory_order_relaxed) != s->head_release)
-    atomic_store_explicit(&s->g.r->head, s->head_release, memory_order_release);
-}
-
-/* ---------------------------------------------------------------- Receive ring: user producer - */
-
-typedef struct { ring_t g; uint32_t ptail, tail_release, outstanding; } recv_writer;
-
-static inline int64_t rw_allocate(recv_writer *w, uint32_t size) {
-  if (w->ptail >= w->g.cap) return R_EOF;
-  uint32_t need = REC(size);
-  uint32_t head = atomic_load_explicit(&w->g.r->head, memory_order_acquire);
-  if (head >= w->g.cap) return R_EOF;
-  uint32_t freeb = (head - w->ptail - 4u) & w->g.mask;
-  if (need > freeb) return R_FULL;
-  *rec_size(&w->g, w->ptail) = size | REL_BIT;
-  uint32_t payload = w->ptail + 4;
-  w->ptail = (w->ptail + need) & w->g.mask;
-  w->outstanding++;
-  return payload;
-}
-/* returns 1 when the driver is alertable and its event must be set */
-static inline int rw_commit(recv_writer *w, uint32_t payload) {
-  *rec_size(&w->g, payload - 4) &= ~REL_BIT;
-  while (w->outstanding > 0) {
-    uint32_t sz = *rec_size(&w->g, w->tail_release);
-    if (sz & REL_BIT) break;
-    w->tail_release = (w->tail_release + REC(sz)) & w->g.mask;
-    w->outstanding--;
-  }
-  if (atomic_load_explicit(&w->g.r->tail, memory_order_relaxed) != w->tail_release) {
-    atomic_store_explicit(&w->g.r->tail, w->tail_release, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst); /* store Tail -> full fence -> load Alertable */
-    return atomic_load_explicit(&w->g.r->alertable, memory_order_acquire) != 0;
-  }
-  return 0;
-}
-
-/* the batch form: commit without publishing, then one Tail store + fence + Alertable load per batch */
-static inline void rw_commit_deferred(recv_writer *w, uint32_t payload) {
-  *rec_size(&w->g, payload - 4) &= ~REL_BIT;
-  while (w->outstanding > 0) {
-    uint32_t sz = *rec_size(&w->g, w->tail_release);
-    if (sz & REL_BIT) break;
-    w->tail_release = (w->tail_release + REC(sz)) & w->g.mask;
-    w->outstanding--;
-  }
-}
-static inline int rw_publish(recv_writer *w) {
-  if (atomic_load_explicit(&w->g.r->tail, memory_order_relaxed) != w->tail_release) {
-    atomic_store_explicit(&w->g.r->tail, w->tail_release, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst);
-    return atomic_load_explicit(&w->g.r->alertable, memory_order_acquire) != 0;
-  }
-  return 0;
-}
-
-/* ---------------------------------------------------------------- Receive ring: driver consumer */
-
-typedef struct { ring_t g; uint32_t head, pending, last_size; uint64_t discarded; } recv_consumer;
-
-static inline int64_t rc_next(recv_consumer *c) {
-  for (;;) {
-    uint32_t tail = atomic_load_explicit(&c->g.r->tail, memory_order_acquire);
-    if (c->head >= c->g.cap) return R_EOF;
-    if (tail >= c->g.cap) return R_EOF;
-    if (tail == c->head) return R_EMPTY;
-    uint32_t content = (tail - c->head) & c->g.mask;
-    if (content < 4) return R_CORRUPT;
-    uint32_t size = *(volatile uint32_t *)rec_size(&c->g, c->head);
-    if (size > MAX_IP) return R_CORRUPT;
-    uint32_t al = REC(size);
-    if (al > content) return R_CORRUPT;
-    uint8_t v = size > 0 ? (c->g.r->data[c->head + 4] >> 4) : 0;
-    if ((v == 4 && size >= 20) || (v == 6 && size >= 40)) {
-      c->pending = al;
-      c->last_size = size;
-      return (int64_t)c->head + 4;
-    }
-    c->discarded++;
-    c->head = (c->head + al) & c->g.mask;
-    atomic_store_explicit(&c->g.r->head, c->head, memory_order_release);
-  }
-}
-static inline void rc_release(recv_consumer *c) {
-  c->head = (c->head + c->pending) & c->g.mask;
-  c->pending = 0;
-  atomic_store_explicit(&c->g.r->head, c->head, memory_order_release);
-}
-/* Alertable = 1, full fence, re-read Tail. Returns 1 if still empty (caller waits). */
-static inline int rc_prepare_wait(recv_consumer *c) {
-  atomic_store_explicit(&c->g.r->alertable, 1, memory_order_release);
-  atomic_thread_fence(memory_order_seq_cst);
-  return atomic_load_explicit(&c->g.r->tail, memory_order_acquire) == c->head;
-}
-static inline void rc_end_wait(recv_consumer *c) { atomic_store_explicit(&c->g.r->alertable, 0, memory_order_release); }
-
-/* The driver's idle path: spin up to 100 us re-reading Tail, then the Alertable handshake. */
-static void rc_idle(recv_consumer *c, event_t *ev, _Atomic int *stop) {
-  uint64_t t0 = now_ns();
-  while (now_ns() - t0 < 100000) {
-    if (atomic_load_explicit(&c->g.r->tail, memory_order_acquire) != c->head) return;
-    if (atomic_load_explicit(stop, memory_order_relaxed)) return;
-    cpu_relax();
-  }
-  if (rc_prepare_wait(c)) {
-    event_wait(ev, 20000000ull);
-    rc_end_wait(c);
-  } else {
-    rc_end_wait(c);
-    event_reset(ev);
-  }
-}
+/* the import table: calls go through pointers the compiler cannot see through */
+static int64_t (*volatile imp_receive)(dll_send_side *) = dll_receive_packet;
+static void (*volatile imp_release)(dll_send_side *, uint32_t) = dll_release_receive_packet;
+static int64_t (*volatile imp_allocate)(dll_recv_side *, uint32_t) = dll_allocate_send_packet;
+static void (*volatile imp_send)(dll_recv_side *, uint32_t) = dll_send_packet;
 
 /* ---------------------------------------------------------------- helpers --------------------- */
 
@@ -444,7 +247,7 @@ static void mode_throughput(const char *dir, uint32_t size, uint32_t batch, doub
 
 /* ---------------------------------------------------------------- usercost -------------------- */
 
-static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_t cap) {
+static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_t cap, int lock) {
   enum { B = 32, ROUNDS = 5 };
   ring_t g;
   ring_init(&g, cap);
@@ -460,6 +263,12 @@ static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_
   ring_init(&g2, cap);
   recv_writer w = { g2, 0, 0, 0 };
   recv_consumer c = { g2, 0, 0, 0, 0 };
+  if (lock && batched) { fprintf(stderr, "usercost: wintun.dll has no batch form (%s with lock)\n", op); exit(1); }
+  dll_send_side ds = { { g, 0, 0, 0, 0 } };
+  dll_recv_side dr = { { g2, 0, 0, 0 } };
+  dr.ev = &ev;
+  dll_lock_init(&ds.lock);
+  dll_lock_init(&dr.lock);
   double best = 1e30;
   uint64_t total_packets = 0;
   uint64_t round_ns = (uint64_t)(seconds * 1e9 / ROUNDS);
@@ -476,27 +285,47 @@ static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_
           sp_publish(&p);
           event_reset(&ev);
           uint64_t t0 = now_ns();
-          for (int i = 0; i < B; i++) {
-            int64_t off = sr_receive(&s);
-            if (copy) {
-              memcpy(out, g.r->data + off, s.last_size);
-              __asm__ volatile("" : : "r"(out) : "memory"); /* the copy must happen: out is never read */
+          if (lock) {
+            for (int i = 0; i < B; i++) {
+              int64_t off = imp_receive(&ds);
+              if (copy) {
+                memcpy(out, g.r->data + off, ds.s.last_size);
+                __asm__ volatile("" : : "r"(out) : "memory");
+              }
+              else sink += g.r->data[off];
+              imp_release(&ds, (uint32_t)off);
             }
-            else sink += g.r->data[off];
-            if (batched) sr_release_deferred(&s, (uint32_t)off);
-            else sr_release(&s, (uint32_t)off);
+          } else {
+            for (int i = 0; i < B; i++) {
+              int64_t off = sr_receive(&s);
+              if (copy) {
+                memcpy(out, g.r->data + off, s.last_size);
+                __asm__ volatile("" : : "r"(out) : "memory"); /* the copy must happen: out is never read */
+              }
+              else sink += g.r->data[off];
+              if (batched) sr_release_deferred(&s, (uint32_t)off);
+              else sr_release(&s, (uint32_t)off);
+            }
+            if (batched) sr_publish_head(&s);
           }
-          if (batched) sr_publish_head(&s);
           timed += now_ns() - t0;
         } else {
           uint64_t t0 = now_ns();
-          for (int i = 0; i < B; i++) {
-            int64_t off = rw_allocate(&w, size);
-            memcpy(g2.r->data + off, SRC, size);
-            if (batched) rw_commit_deferred(&w, (uint32_t)off);
-            else if (rw_commit(&w, (uint32_t)off)) event_set(&ev);
+          if (lock) {
+            for (int i = 0; i < B; i++) {
+              int64_t off = imp_allocate(&dr, size);
+              memcpy(g2.r->data + off, SRC, size);
+              imp_send(&dr, (uint32_t)off);
+            }
+          } else {
+            for (int i = 0; i < B; i++) {
+              int64_t off = rw_allocate(&w, size);
+              memcpy(g2.r->data + off, SRC, size);
+              if (batched) rw_commit_deferred(&w, (uint32_t)off);
+              else if (rw_commit(&w, (uint32_t)off)) event_set(&ev);
+            }
+            if (batched && rw_publish(&w)) event_set(&ev);
           }
-          if (batched && rw_publish(&w)) event_set(&ev);
           timed += now_ns() - t0;
           for (int i = 0; i < B; i++) {
             int64_t off = rc_next(&c);
@@ -513,8 +342,10 @@ static void mode_usercost(const char *op, uint32_t size, double seconds, uint32_
       total_packets += packets;
     }
   }
-  printf("{\"impl\":\"c\",\"row\":\"usercost\",\"op\":\"%s\",\"size\":%u,\"batch\":%d,\"packets\":%llu,\"nsPerPacket\":%.2f}\n",
-         op, size, B, (unsigned long long)total_packets, best);
+  printf("{\"impl\":\"c\",\"row\":\"usercost\",\"op\":\"%s\",\"size\":%u,\"batch\":%d,\"lock\":%s,\"packets\":%llu,\"nsPerPacket\":%.2f}\n",
+         op, size, B, lock ? "true" : "false", (unsigned long long)total_packets, best);
+  pthread_mutex_destroy(&ds.lock);
+  pthread_mutex_destroy(&dr.lock);
   fflush(stdout);
 }
 
@@ -621,7 +452,7 @@ static void mode_wakeup(const char *dir, int iters, uint32_t cap) {
 static void usage(void) {
   fprintf(stderr,
           "usage: ring_bench throughput <send|recv> <size> <batch> <seconds> [capacity] [deferred 0|1]\n"
-          "       ring_bench usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds> [capacity]\n"
+          "       ring_bench usercost <rx|rxcopy|tx|rxb|txb> <size> <seconds> [capacity] [lock 0|1]\n"
           "       ring_bench wakeup <send|recv> <iterations> [capacity]\n");
   exit(1);
 }
@@ -642,7 +473,7 @@ int main(int argc, char **argv) {
   } else if (!strcmp(argv[1], "usercost") && argc >= 5) {
     uint32_t size = (uint32_t)atoi(argv[3]);
     if (size < 20 || size > MAX_IP) usage();
-    mode_usercost(argv[2], size, atof(argv[4]), parse_cap(argc > 5 ? argv[5] : NULL));
+    mode_usercost(argv[2], size, atof(argv[4]), parse_cap(argc > 5 ? argv[5] : NULL), argc > 6 && atoi(argv[6]) != 0);
   } else if (!strcmp(argv[1], "wakeup") && argc >= 4) {
     mode_wakeup(argv[2], atoi(argv[3]), parse_cap(argc > 4 ? argv[4] : NULL));
   } else {
