@@ -103,9 +103,11 @@ export const TUNNEL_OPTIONS: OptionSpec = {
 };
 
 /** The help lines of {@link TUNNEL_OPTIONS}. */
-export const TUNNEL_OPTIONS_HELP = `  -a, --address CIDR   assign an address, e.g. 10.6.7.7/24 or fd00::7/64 (repeatable)
-      --mtu N          link MTU, 576-65535
-  -r, --route CIDR     route a prefix through the adapter, on-link (repeatable)
+export const TUNNEL_OPTIONS_HELP = `  -a, --address CIDR   assign an address with its prefix length, e.g. 10.6.7.7/24 or
+                       fd00::7/64 (one address alone: /32 or /128; repeatable)
+      --mtu N          link MTU, 576-65535 (at least 1280 with an IPv6 address or route)
+  -r, --route CIDR     route a prefix through the adapter, on-link, e.g. 10.8.0.0/16
+                       (repeatable)
       --dns IP         DNS server of the adapter (repeatable; Windows only: on Linux DNS
                        belongs to the resolver, a warning is printed and nothing is set)
       --echo           answer ping (ICMPv4/ICMPv6 echo) and echo UDP datagrams back
