@@ -14,6 +14,7 @@ import {
   parseCidr,
   parseIp,
   validateAdapterName,
+  validateTunnelType,
   normalizeGuid,
   WINTUN_DEFAULT_RING_CAPACITY,
   type AdapterOpenOptions,
@@ -78,6 +79,18 @@ export function adapterNotFound(name: string, error: unknown): CliError {
   }
   const where = process.platform === 'linux' ? ' in this network namespace' : '';
   return new CliError('ERR_WINTUN_ADAPTER_NOT_FOUND', `there is no adapter named '${name}'${where}.`, undefined, error);
+}
+
+/** `--type T`, checked as the platform will check it; a bad value is a usage error naming `--type`. */
+export function typeOption(values: OptionValues, command: string): string | undefined {
+  const text = stringOption(values, 'type');
+  if (text === undefined) return undefined;
+  try {
+    return validateTunnelType(text);
+  } catch (error) {
+    if (!(error instanceof WintunError)) throw error;
+    throw new UsageError(`--type ${JSON.stringify(text)} must be 1-120 printable characters (the device description becomes "<type> Tunnel").`, command, { fix: 'Pass printable text such as --type MyVpn.' });
+  }
 }
 
 /** `--dll PATH` (Windows: explicit wintun.dll) as adapter open options. */
@@ -211,7 +224,8 @@ export function parseTunnelConfig(values: OptionValues, name: string, command: s
     try {
       parseIp(d);
     } catch (error) {
-      throw asUsage(error, command, `--dns '${d}'`);
+      if (!(error instanceof WintunError)) throw error;
+      throw new UsageError(`--dns '${d}': ${error.message}`, command, { code: 'ERR_WINTUN_ADDRESS_INVALID', fix: 'Pass the address of a DNS server, without a prefix length, e.g. --dns 10.6.7.1.' });
     }
   }
   const capacity = capacityOption(values, command, isValidRingCapacity) ?? WINTUN_DEFAULT_RING_CAPACITY;
@@ -240,7 +254,7 @@ export function parseTunnelConfig(values: OptionValues, name: string, command: s
     echo: flag(values, 'echo'),
     capacity,
     durationMs: secondsOption(values, 'duration', command),
-    tunnelType: stringOption(values, 'type'),
+    tunnelType: typeOption(values, command),
     guid,
     open: openOptions(values),
     quiet: flag(values, 'quiet'),

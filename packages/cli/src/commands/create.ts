@@ -8,7 +8,7 @@ import { Adapter, normalizeGuid } from '@wintun-ts/adapter';
 import { EXIT_CODES_HELP, flag, secondsOption, stringOption, type Command } from '../command.js';
 import { checkInterrupted } from '../errors.js';
 import { ExitCode, interruptExitCode, writeLine } from '../io.js';
-import { asUsage, checkName, createFailed, openOptions } from '../tunnel.js';
+import { asUsage, checkName, createFailed, openOptions, typeOption } from '../tunnel.js';
 
 /** The `create` command. */
 export const createCommand: Command = {
@@ -58,12 +58,13 @@ ${EXIT_CODES_HELP}`,
     } catch (error) {
       throw asUsage(error, 'create', `--guid '${guidText ?? ''}'`);
     }
+    const tunnelType = typeOption(values, 'create');
     const persistent = flag(values, 'persistent');
     const durationMs = secondsOption(values, 'duration', 'create');
     checkInterrupted(io.signal);
     let adapter: Adapter;
     try {
-      adapter = await Adapter.create({ name, tunnelType: stringOption(values, 'type'), guid, persistent, ...openOptions(values) });
+      adapter = await Adapter.create({ name, tunnelType, guid, persistent, ...openOptions(values) });
     } catch (error) {
       throw createFailed(name, error);
     }
