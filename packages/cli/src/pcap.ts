@@ -56,8 +56,8 @@ export const PCAP_DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
 /** Options of a {@link PcapWriter}. */
 export interface PcapWriterOptions {
   /**
-   * Most bytes queued in the stream for a slow reader; a record that would exceed it is dropped
-   * and counted ({@link PcapWriter.dropped}), so a stalled reader never blocks the caller and
+   * Most bytes queued in the stream for a slow reader (an empty queue takes one record of any
+   * size); a record that would exceed it is dropped and counted ({@link PcapWriter.dropped}), so a stalled reader never blocks the caller and
    * memory stays bounded. Default {@link PCAP_DEFAULT_MAX_BUFFERED}.
    */
   readonly maxBufferedBytes?: number;
@@ -148,7 +148,9 @@ export class PcapWriter {
   write(packet: Uint8Array, timeMicros: bigint = nowMicros()): boolean {
     const captured = Math.min(packet.length, this.#snaplen);
     const size = 16 + captured;
-    if (this.#error !== undefined || this.#out.destroyed || this.#out.writableEnded || this.#out.writableLength + size > this.#max) {
+    const queued = this.#out.writableLength;
+    // An empty queue always takes one record, so a record larger than the bound is never refused.
+    if (this.#error !== undefined || this.#out.destroyed || this.#out.writableEnded || (queued > 0 && queued + size > this.#max)) {
       this.#dropped++;
       this.#droppedBytes += size;
       return false;

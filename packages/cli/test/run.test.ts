@@ -131,6 +131,20 @@ describe('pcap writer on a stalled stream (a reader that stopped reading)', () =
     expect(w.dropped).toBe(0);
   });
 
+  it('a record larger than the bound goes through when nothing is queued', () => {
+    const taken: number[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        taken.push(chunk.length);
+        callback();
+      },
+    });
+    const w = new PcapWriter(out, 0xffff, { maxBufferedBytes: 0x10000 });
+    expect(w.write(new Uint8Array(0xffff))).toBe(true);
+    expect(taken).toEqual([24, 16 + 0xffff]);
+    expect(w.dropped).toBe(0);
+  });
+
   it('refuses a bound that is not a positive integer', () => {
     expect(() => new PcapWriter(new PassThrough(), 100, { maxBufferedBytes: 0 })).toThrow(RangeError);
   });
