@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, cli, sh } from './helpers.js';
@@ -278,5 +279,34 @@ describe('runtime errors exit with 1', () => {
     expect(r.stderr).toMatch(/^wintun-ts: ERR_WINTUN_(ADAPTER_NOT_FOUND|ACCESS_DENIED): /m);
     expect(r.stderr).toMatch(/fix: |more: /);
     expect(r.stderr).not.toMatch(LIBRARY_TERMS);
+  });
+});
+
+describe('the bin shim (what npm links as node_modules/.bin/wintun-ts)', () => {
+  const shim = fileURLToPath(new URL('../bin/wintun-ts.js', import.meta.url));
+
+  it('is the package bin, recorded so in package-lock.json, and starts the built command', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { bin: Record<string, string>; files: string[] };
+    expect(pkg.bin).toEqual({ 'wintun-ts': './bin/wintun-ts.js' });
+    expect(pkg.files).toContain('bin');
+    const lock = JSON.parse(readFileSync(new URL('../../../package-lock.json', import.meta.url), 'utf8')) as { packages: Record<string, { bin?: Record<string, string> }> };
+    expect(lock.packages['packages/cli']?.bin).toEqual({ 'wintun-ts': 'bin/wintun-ts.js' });
+    const r = sh(process.execPath, [shim, '--version']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('without a build, says in one line how to build and exits 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wtcli-shim-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      copyFileSync(shim, join(dir, 'bin', 'wintun-ts.js'));
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+      const r = sh(process.execPath, [join(dir, 'bin', 'wintun-ts.js'), '--help']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe("wintun-ts: the command is not built yet (packages/cli/dist/main.js is missing): run 'npm run build' in the repository first.\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
