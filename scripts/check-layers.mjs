@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Enforces the layering of ARCHITECTURE.md: abi -> ring -> session -> adapter -> cli.
 // For each package: its workspace dependency is exactly the package directly below, its tsconfig
-// references match, its index re-exports the layer below, and no source or test file imports
-// another @wintun-ts package (or a path into one) except the layer directly below (tests may also
-// import their own package by name). Exits non-zero with one line per violation.
+// references match, no entry file re-exports the layer below whole (`export * from` the package
+// below's root: a root re-exports by name what its users need), every "exports" subpath names a
+// source file that exists, and no source or test file imports another @wintun-ts package except
+// the layer directly below (tests may also import their own package by name), and then only
+// through an entry that package declares in its "exports" (its root or a subpath such as
+// `@wintun-ts/session/driver`; never a path into src/ or dist/). Exits non-zero with one line per
+// violation.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +26,14 @@ function* files(dir) {
     else if (/\.(m?[jt]s|cts|mts)$/.test(name) && !name.endsWith('.d.ts')) yield p;
   }
 }
+
+/** The subpaths (`.`, `./linux`, ...) each layer declares in its package.json "exports". */
+const subpaths = new Map(
+  LAYERS.map((name) => {
+    const pkg = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'));
+    return [name, new Set(Object.keys(pkg.exports ?? { '.': null }))];
+  }),
+);
 
 const importRe = /(?:^|[\s;])(?:import|export)\s[^'"`]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s+['"]([^'"]+)['"]/gm;
 
@@ -45,9 +57,19 @@ LAYERS.forEach((name, i) => {
   if (JSON.stringify(refs) !== JSON.stringify(want)) {
     fail(`${where}/tsconfig.json`, `references must be exactly ${JSON.stringify(want)}, found ${JSON.stringify(refs)}`);
   }
-  const index = join(dir, 'src/index.ts');
-  if (below && existsSync(index) && !readFileSync(index, 'utf8').includes(`export * from '${SCOPE}/${below}';`)) {
-    fail(`${where}/src/index.ts`, `must re-export the layer below: export * from '${SCOPE}/${below}';`);
+  for (const [key, target] of Object.entries(pkg.exports ?? {})) {
+    const source = typeof target === 'object' && target !== null ? target['@wintun-ts/source'] : undefined;
+    if (key === './package.json') continue;
+    if (typeof source !== 'string') {
+      fail(`${where}/package.json`, `exports[${JSON.stringify(key)}] has no "@wintun-ts/source" condition (tests and docs read sources through it)`);
+      continue;
+    }
+    const file = join(dir, source);
+    if (!existsSync(file)) {
+      fail(`${where}/package.json`, `exports[${JSON.stringify(key)}] names ${source}, which does not exist`);
+    } else if (below && readFileSync(file, 'utf8').includes(`export * from '${SCOPE}/${below}';`)) {
+      fail(relative(root, file), `re-exports ${SCOPE}/${below} whole; re-export by name what a user of this entry needs`);
+    }
   }
   for (const sub of ['src', 'test']) {
     for (const file of files(join(dir, sub))) {
@@ -59,8 +81,10 @@ LAYERS.forEach((name, i) => {
         if (spec.startsWith(`${SCOPE}/`)) {
           const [, target, ...rest] = spec.split('/');
           const own = target === name;
-          if (rest.length > 0 && (rest[0] === 'src' || rest[0] === 'dist' || rest[0] === 'internal')) {
-            fail(rel, `imports ${spec}: deep imports into a package's src/dist/internal are forbidden; import the package by name`);
+          const subpath = rest.length === 0 ? '.' : `./${rest.join('/')}`;
+          const declared = subpaths.get(target);
+          if (declared !== undefined && !declared.has(subpath)) {
+            fail(rel, `imports ${spec}: ${SCOPE}/${target} exports no ${JSON.stringify(subpath)}; import its root or one of ${[...declared].filter((k) => k !== './package.json').join(', ')}`);
           } else if (own && sub === 'src') {
             fail(rel, `imports its own package ${spec} by name; use a relative import inside a package`);
           } else if (!own && target !== below) {
@@ -74,6 +98,27 @@ LAYERS.forEach((name, i) => {
     }
   }
 });
+
+// Examples are users of the public API: they may import any package, but only through an entry it
+// declares in its "exports" (never a path into src/ or dist/).
+for (const example of existsSync(join(root, 'examples')) ? readdirSync(join(root, 'examples')) : []) {
+  const dir = join(root, 'examples', example);
+  if (!statSync(dir).isDirectory()) continue;
+  for (const sub of ['src', 'test']) {
+    for (const file of files(join(dir, sub))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(importRe)) {
+        const spec = m[1] ?? m[2] ?? m[3];
+        if (!spec?.startsWith(`${SCOPE}/`)) continue;
+        const [, target, ...rest] = spec.split('/');
+        const subpath = rest.length === 0 ? '.' : `./${rest.join('/')}`;
+        const declared = subpaths.get(target);
+        if (declared !== undefined && !declared.has(subpath)) {
+          fail(relative(root, file), `imports ${spec}: ${SCOPE}/${target} exports no ${JSON.stringify(subpath)}; use its root or one of ${[...declared].filter((k) => k !== './package.json').join(', ')}`);
+        }
+      }
+    }
+  }
+}
 
 // No workspace package outside the chain (examples are users of the public API, not layers).
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

@@ -104,7 +104,8 @@ async function outer() {
 // ---------------------------------------------------------------------------- inner: the adapter
 
 async function real() {
-  const { Adapter, getDriverStats, startEchoResponder } = await import('@wintun-ts/adapter');
+  const { Adapter, getDriverStats } = await import('@wintun-ts/adapter');
+  const { startEchoResponder } = await import('@wintun-ts/adapter/packet');
   const adapter = await Adapter.create({ name: NAME });
   let stopping = false;
   let ping = null;
@@ -185,14 +186,8 @@ function udpRoundTrip(type, address) {
 // ---------------------------------------------------------------------------- in-memory driver
 
 async function memory() {
-  const adapter = await import('@wintun-ts/adapter');
-  let testing;
-  try {
-    testing = await import('@wintun-ts/adapter/testing');
-  } catch {
-    testing = await import('@wintun-ts/session/testing');
-  }
-  const { buildIcmpEcho, buildUdpPacket, parsePacket, startEchoResponder } = adapter;
+  const testing = await import('@wintun-ts/adapter/testing');
+  const { buildIcmpEcho, buildUdpPacket, parsePacket, startEchoResponder } = await import('@wintun-ts/adapter/packet');
   const driver = await testing.createTestDriver();
   let stopping = false;
   const stop = () => {

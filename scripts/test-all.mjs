@@ -37,6 +37,7 @@ function step(name, cmd, args, options = {}) {
 
 const turbo = join(root, 'node_modules/.bin/turbo');
 step('layers', process.execPath, ['scripts/check-layers.mjs']);
+step('public names per entry point (adapter root under 80)', process.execPath, ['scripts/count-exports.mjs']);
 step('build, typecheck, lint, docs', turbo, ['run', 'build', 'typecheck', 'lint', 'docs', '--output-logs=errors-only']);
 step('combined API site', join(root, 'node_modules/.bin/typedoc'), []);
 step('troubleshooting guide matches the error table', process.execPath, ['docs/scripts/gen-troubleshooting.mjs', '--check']);

@@ -29,9 +29,9 @@ function packet(seq, size = 64) {
 }
 
 test('Adapter.create (requested GUID, wide-string name) -> luid, guid; startSession; echo through the emulated driver; close removes it', { skip, timeout: 60_000 }, async () => {
-  const driver = w.useEmulatedDriver({ mode: 'echo' });
+  const { platform, driver } = await w.createEmulatedWindowsPlatform({ mode: 'echo' });
   const lines = [];
-  const adapter = await Adapter.create({ name: 'wtts-Ünï✓', tunnelType: 'wintun-ts-test', guid: GUID, dllPath: dll, logger: (level, message) => lines.push({ level, message }) });
+  const adapter = await Adapter.create({ name: 'wtts-Ünï✓', tunnelType: 'wintun-ts-test', guid: GUID, dllPath: dll, logger: (level, message) => lines.push({ level, message }), platform });
   try {
     assert.equal(adapter.name, 'wtts-Ünï✓');
     assert.equal(adapter.luid, LUID);
@@ -54,7 +54,7 @@ test('Adapter.create (requested GUID, wide-string name) -> luid, guid; startSess
     assert.equal(new DataView(back.buffer, back.byteOffset).getUint32(20, true), 1);
 
     await assert.rejects(adapter.startSession({ capacity: 0x20000 }), { code: 'ERR_WINTUN_ALREADY_REGISTERED' });
-    const other = await Adapter.open('WTTS-Ünï✓', { dllPath: dll });
+    const other = await Adapter.open('WTTS-Ünï✓', { dllPath: dll, platform });
     await assert.rejects(other.startSession({ capacity: 0x20000 }), (e) => {
       assert.equal(e.code, 'ERR_WINTUN_ALREADY_REGISTERED');
       assert.equal(e.win32Code, 1247, 'from the (emulated) driver: one registration per adapter');
@@ -66,7 +66,6 @@ test('Adapter.create (requested GUID, wide-string name) -> luid, guid; startSess
     assert.equal(new DataView((await session.receiveCopy({ timeout: 5000 })).buffer).getUint32(20, true), 2);
   } finally {
     await adapter.close();
-    w.useKernelDriver();
   }
   assert.equal(count(), 0, 'the created adapter is removed on close');
   assert.equal(driver.registrations.size, 0, 'unregistered');

@@ -101,7 +101,7 @@ test('no dllPath: wintun.dll next to the main script is found (child process)', 
   copyFileSync(standinDll(), join(app, 'wintun.dll'));
   const r = spawnSync(process.execPath, [script], {
     stdio: 'ignore',
-    env: { ...process.env, ABI_DIST: join(ROOT, 'packages', 'abi', 'dist', 'index.js') },
+    env: { ...process.env, ABI_DIST: join(ROOT, 'packages', 'abi', 'dist', 'win32.js') },
     timeout: 60_000,
   });
   assert.equal(r.status, 0, String(r.error ?? ''));

@@ -1,5 +1,5 @@
 // Shared helpers of the Wine tests (run by Windows node; imports the BUILT packages).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -7,14 +7,29 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Repository root (a Windows path such as Z:\work\main). */
 export const ROOT = join(here, '..');
 
-/** Imports a built package by name from packages/<name>/dist/index.js, or null when not built. */
-export async function importBuilt(name) {
-  const file = join(ROOT, 'packages', name, 'dist', 'index.js');
-  if (!existsSync(file)) return null;
-  return import(pathToFileURL(file).href);
+/**
+ * Imports a built package from packages/<name>/dist: one entry (`'index'`, `'win32'`, ...) when
+ * `entry` is given, else every entry its package.json "exports" declares (the root and its
+ * subpaths such as `/win32` and `/driver`), merged into one object, since the Wine suite tests the
+ * Windows code of a layer whichever entry exports it. Null when not built.
+ */
+export async function importBuilt(name, entry) {
+  const dir = join(ROOT, 'packages', name);
+  const entries = entry !== undefined
+    ? [entry]
+    : Object.values(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).exports)
+        .filter((target) => typeof target === 'object' && target !== null && typeof target.default === 'string')
+        .map((target) => target.default.replace(/^\.\/dist\//, '').replace(/\.js$/, ''));
+  const merged = {};
+  for (const e of entries) {
+    const file = join(dir, 'dist', `${e}.js`);
+    if (!existsSync(file)) return null;
+    Object.assign(merged, await import(pathToFileURL(file).href));
+  }
+  return merged;
 }
 
-/** The built @wintun-ts/abi (always required). */
+/** The built @wintun-ts/abi, all entries (root, /linux, /win32; always required). */
 export const abi = await importBuilt('abi');
 if (abi === null) throw new Error('packages/abi/dist is missing: build it first');
 

@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importBuilt, importWindowsTesting, fixtureUrl } from './helpers.mjs';
 
-const a = await importBuilt('adapter');
+const adapterBuilt = await importBuilt('adapter');
+const sessionWin32 = await importBuilt('session', 'win32');
+const a = adapterBuilt === null || sessionWin32 === null ? null : { ...adapterBuilt, ...sessionWin32 };
 const w = await importWindowsTesting();
 const skip = a === null || w === null ? 'packages/adapter is not built' : false;
 const MIN = 0x20000;

@@ -31,9 +31,9 @@ export async function loadRing() {
  */
 export async function loadEvents() {
   try {
-    const session = await import('@wintun-ts/session');
+    const session = await import('@wintun-ts/session/driver');
     if (typeof session.createSharedEvents === 'function' && typeof session.openEvent === 'function') {
-      return { createEvents: session.createSharedEvents, openEvent: session.openEvent, source: '@wintun-ts/session SharedEvent' };
+      return { createEvents: session.createSharedEvents, openEvent: session.openEvent, source: '@wintun-ts/session/driver SharedEvent' };
     }
   } catch {
     // fall through to the local event

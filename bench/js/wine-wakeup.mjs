@@ -35,7 +35,9 @@ if (!existsSync(file)) {
   out({ skipped: 'packages/session is not built' });
   process.exit(0);
 }
-const s = await import(pathToFileURL(file).href);
+// The session's root, its driver plumbing (rings, driver roles) and its Win32 event, merged.
+const sessionUrls = ['index', 'driver', 'win32'].map((entry) => pathToFileURL(join(root, 'packages', 'session', 'dist', `${entry}.js`)).href);
+const s = Object.assign({}, ...(await Promise.all(sessionUrls.map((url) => import(url)))));
 if (typeof s.createWin32Event !== 'function' || typeof s.Session !== 'function') {
   out({ skipped: '@wintun-ts/session lacks createWin32Event or Session' });
   process.exit(0);
@@ -48,7 +50,7 @@ const readEvent = s.createWin32Event();
 const writeEvent = s.createWin32Event();
 const ctl = new Int32Array(new SharedArrayBuffer(16)); // [0] stop, [1] ready
 const worker = new Worker(new URL('./workers/wine-driver.mjs', import.meta.url), {
-  workerData: { sessionUrl: pathToFileURL(file).href, address: memory.address, byteLength: memory.byteLength, layout, handle: readEvent.handle, ctl: ctl.buffer, iterations },
+  workerData: { sessionUrls, address: memory.address, byteLength: memory.byteLength, layout, handle: readEvent.handle, ctl: ctl.buffer, iterations },
 });
 let failure = null;
 worker.on('error', (e) => (failure = e));

@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // One entry per package.json "exports" subpath: dist/<name>.js and dist/<name>.d.ts.
+  entry: { index: 'src/index.ts', linux: 'src/linux/index.ts', win32: 'src/win32/index.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

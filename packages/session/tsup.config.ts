@@ -1,7 +1,18 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/testing.ts', 'src/workers/driver.ts', 'src/workers/memory-io.ts'],
+  // One entry per package.json "exports" subpath (dist/<name>.js and .d.ts), plus the worker
+  // entry files that driver workers load by URL (dist/workers/*.js).
+  entry: {
+    index: 'src/index.ts',
+    testing: 'src/testing.ts',
+    packet: 'src/packet/index.ts',
+    driver: 'src/subpaths/driver.ts',
+    linux: 'src/subpaths/linux.ts',
+    win32: 'src/subpaths/win32.ts',
+    'workers/driver': 'src/workers/driver.ts',
+    'workers/memory-io': 'src/workers/memory-io.ts',
+  },
   format: ['esm'],
   dts: true,
   sourcemap: true,

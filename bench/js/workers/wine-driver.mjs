@@ -4,8 +4,8 @@
 // of this process). Bounded: stops after `iterations` packets or when ctl[0] is set.
 import { workerData } from 'node:worker_threads';
 
-const { sessionUrl, address, byteLength, layout, handle, ctl: ctlBuffer, iterations } = workerData;
-const s = await import(sessionUrl);
+const { sessionUrls, address, byteLength, layout, handle, ctl: ctlBuffer, iterations } = workerData;
+const s = Object.assign({}, ...(await Promise.all(sessionUrls.map((url) => import(url)))));
 const ctl = new Int32Array(ctlBuffer);
 const memory = s.attachRingMemory(address, byteLength);
 const pair = s.createRingPair(memory, layout);

@@ -7,7 +7,8 @@
  *   ping 10.6.7.8                      (needs Administrator on Windows, root or CAP_NET_ADMIN on Linux)
  */
 import { parseArgs } from 'node:util';
-import { Adapter, startEchoResponder, WintunError } from '@wintun-ts/adapter';
+import { Adapter, WintunError } from '@wintun-ts/adapter';
+import { startEchoResponder } from '@wintun-ts/adapter/packet';
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { createInThreadDriver, createTestDriver } from '@wintun-ts/adapter/testing';
+import { Adapter } from '@wintun-ts/adapter';
+import { createInThreadDriver, createMemoryPlatform, createTestDriver } from '@wintun-ts/adapter/testing';
 import { answerPings, checksum, isEchoRequest, toEchoReply } from '../src/responder.js';
 
 /** An IPv4 ICMP echo request 10.0.0.1 -> 10.0.0.2 with valid checksums. */
@@ -59,5 +60,24 @@ describe('answerPings against the in-memory driver (no adapter, no root)', () =>
     expect(await running).toEqual({ replies: 2, others: 0 });
     expect(driver.takeSent().map((p) => p[27])).toEqual([1, 2]);
     await driver.close();
+  });
+});
+
+describe('the adapter setup too: an injected in-memory platform (no adapter, no root, any OS)', () => {
+  it('creates and configures the adapter through the Adapter API, then answers through its session', async () => {
+    const { platform, adapters } = createMemoryPlatform();
+    await using adapter = await Adapter.create({ name: 'wt0', platform });
+    await adapter.addAddress('10.0.0.1/24');
+    await adapter.setUp(true);
+    const session = await adapter.startSession();
+    const stop = new AbortController();
+    const running = answerPings(session, stop.signal);
+    const driver = adapters.get('wt0')?.driver;
+    expect(driver?.inject(ping(9))).toBe(true);
+    const reply = await driver!.nextSent({ timeout: 2000 });
+    expect([reply[20], reply[27]]).toEqual([0, 9]);
+    stop.abort();
+    expect(await running).toEqual({ replies: 1, others: 0 });
+    expect(adapters.get('wt0')?.addresses).toEqual([{ family: 4, address: '10.0.0.1', prefixLength: 24 }]);
   });
 });

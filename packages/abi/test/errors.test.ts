@@ -2,10 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  ERROR_ACCESS_DENIED,
-  ERROR_ALREADY_INITIALIZED,
-  ERROR_HANDLE_EOF,
-  ERROR_INVALID_DATA,
   WintunError,
   WintunErrorCodes,
   errnoError,
@@ -13,6 +9,7 @@ import {
   lazy,
   win32Error,
 } from '@wintun-ts/abi';
+import { ERROR_ACCESS_DENIED, ERROR_ALREADY_INITIALIZED, ERROR_HANDLE_EOF, ERROR_INVALID_DATA } from '@wintun-ts/abi/win32';
 
 describe('WintunError', () => {
   it('every code is prefixed ERR_WINTUN_ and documents meaning, fix and retryability', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isWintunError } from '@wintun-ts/abi';
 import {
   IMAGE_FILE_MACHINE_AMD64,
   IMAGE_FILE_MACHINE_ARM64,
@@ -7,7 +8,6 @@ import {
   formatGuid,
   guidBytesToStruct,
   guidStructToBytes,
-  isWintunError,
   parseGuid,
   peMachineForNodeArch,
   peMachineName,
@@ -15,7 +15,7 @@ import {
   splitMultiSz,
   wintunDllCandidates,
   wintunInstanceIdForGuid,
-} from '@wintun-ts/abi';
+} from '@wintun-ts/abi/win32';
 
 /** A minimal PE header: MZ, e_lfanew at 0x3C, 'PE\0\0' and the COFF Machine. */
 function pe(machine: number, lfanew = 0x80, length = 0x200): Uint8Array {

@@ -17,10 +17,19 @@ import type {
   StartSessionOptions,
 } from './types.js';
 
-let platformOverride: PlatformBackend | undefined;
-
-async function platform(): Promise<PlatformBackend> {
-  if (platformOverride !== undefined) return platformOverride;
+/**
+ * The platform backend of a call: the one injected through `options.platform` (tests, from
+ * `@wintun-ts/adapter/testing`), else this process's own, loaded on first use so that importing the
+ * adapter loads neither platform's code.
+ */
+async function platform(options: AdapterOpenOptions | undefined): Promise<PlatformBackend> {
+  const injected = options?.platform;
+  if (injected !== undefined) {
+    if (typeof injected !== 'object' || injected === null || typeof injected.create !== 'function') {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'options.platform must be a PlatformBackend, e.g. createMemoryPlatform().platform from @wintun-ts/adapter/testing.');
+    }
+    return injected;
+  }
   switch (process.platform) {
     case 'linux':
       return (await import('./linux/backend.js')).linuxPlatform;
@@ -29,19 +38,9 @@ async function platform(): Promise<PlatformBackend> {
     default:
       throw new WintunError(
         'ERR_WINTUN_UNSUPPORTED_PLATFORM',
-        `Adapters exist on Windows (Wintun) and Linux (TUN), not on ${process.platform}. Use @wintun-ts/session/testing to run sessions without an adapter.`,
+        `Adapters exist on Windows (Wintun) and Linux (TUN), not on ${process.platform}. Use @wintun-ts/adapter/testing to run sessions without an adapter.`,
       );
   }
-}
-
-/**
- * Replaces the platform backend (for tests of code built on {@link Adapter}); pass `undefined` to
- * restore the real one.
- *
- * @internal
- */
-export function setPlatformBackend(backend: PlatformBackend | undefined): void {
-  platformOverride = backend;
 }
 
 function checkMtu(mtu: unknown): number {
@@ -99,7 +98,7 @@ export class Adapter implements AsyncDisposable {
     if (typeof options !== 'object' || options === null) {
       throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'Adapter.create takes an options object: { name, tunnelType?, guid? }.');
     }
-    const p = await platform();
+    const p = await platform(options);
     validateAdapterName(options.name, p.platform);
     if (options.tunnelType !== undefined) validateTunnelType(options.tunnelType);
     const guid = options.guid === undefined ? undefined : normalizeGuid(options.guid);
@@ -113,14 +112,14 @@ export class Adapter implements AsyncDisposable {
    * @throws WintunError `ERR_WINTUN_ADAPTER_NOT_FOUND`, `ERR_WINTUN_ACCESS_DENIED`, `ERR_WINTUN_NAME_INVALID`.
    */
   static async open(name: string, options: AdapterOpenOptions = {}): Promise<Adapter> {
-    const p = await platform();
+    const p = await platform(options);
     validateAdapterName(name, p.platform);
     return new Adapter(await p.open(name, options));
   }
 
   /** Lists the adapters of this platform's kind (Wintun adapters on Windows, TUN devices on Linux). */
   static async list(options: AdapterOpenOptions = {}): Promise<AdapterInfo[]> {
-    return (await platform()).list(options);
+    return (await platform(options)).list(options);
   }
 
   /**
@@ -129,7 +128,7 @@ export class Adapter implements AsyncDisposable {
    * @throws WintunError `ERR_WINTUN_DRIVER_NOT_LOADED` on Windows when no Wintun driver is loaded.
    */
   static async driverVersion(options: AdapterOpenOptions = {}): Promise<string> {
-    return (await platform()).driverVersion(options);
+    return (await platform(options)).driverVersion(options);
   }
 
   /**
@@ -140,7 +139,7 @@ export class Adapter implements AsyncDisposable {
    *   mapped code of Wintun's last error when removal fails (e.g. adapters still exist).
    */
   static async deleteDriver(options: AdapterOpenOptions = {}): Promise<void> {
-    const p = await platform();
+    const p = await platform(options);
     if (p.deleteDriver === undefined) {
       throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `Adapter.deleteDriver() removes the Wintun driver on Windows; ${p.platform} has no driver package to remove.`);
     }

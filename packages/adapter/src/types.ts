@@ -1,5 +1,5 @@
 /**
- * The shapes shared by the public {@link Adapter} API and the platform backends (Linux TUN,
+ * The shapes shared by the public `Adapter` API and the platform backends (Linux TUN,
  * Windows Wintun). A backend implements {@link AdapterBackend} for one open adapter and
  * {@link PlatformBackend} for the platform-wide calls.
  *
@@ -31,6 +31,12 @@ export interface AdapterCreateOptions {
   readonly dllPath?: string | undefined;
   /** Where platform log lines go. Default: dropped. */
   readonly logger?: AdapterLogger | undefined;
+  /**
+   * The platform backend to use instead of this process's own: an in-memory platform or the
+   * emulated Windows driver from `@wintun-ts/adapter/testing`, for tests. Default: Wintun on
+   * Windows, TUN on Linux.
+   */
+  readonly platform?: PlatformBackend | undefined;
 }
 
 /** Options of {@link Adapter.open}. */
@@ -39,6 +45,8 @@ export interface AdapterOpenOptions {
   readonly dllPath?: string | undefined;
   /** Where platform log lines go. */
   readonly logger?: AdapterLogger | undefined;
+  /** The platform backend to use instead of this process's own (see {@link AdapterCreateOptions.platform}). */
+  readonly platform?: PlatformBackend | undefined;
 }
 
 /** One adapter as {@link Adapter.list} reports it. */
@@ -95,7 +103,7 @@ export interface ParsedRoute {
 
 /**
  * One open adapter on one platform. Implemented by the Linux and Windows backends; users see it
- * only through {@link Adapter}. Not thread-safe: one instance belongs to one JS thread.
+ * only through `Adapter`. Not thread-safe: one instance belongs to one JS thread.
  */
 export interface AdapterBackend {
   /** Interface name. */

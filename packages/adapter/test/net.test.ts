@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatIpv6, networkOf, normalizeGuid, parseCidr, parseIp, validateAdapterName, validateTunnelType } from '@wintun-ts/adapter';
+import {
+  normalizeGuid,
+  parseCidr,
+  parseIp,
+  validateAdapterName,
+  validateTunnelType,
+} from '@wintun-ts/adapter';
+import { formatIpv6, networkOf } from '@wintun-ts/adapter/packet';
 
 const code = (fn: () => unknown) => {
   try {

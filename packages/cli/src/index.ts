@@ -1,11 +1,13 @@
-export * from '@wintun-ts/adapter';
 /**
- * `@wintun-ts/cli`: the `wintun-ts` command (layer 5 of wintun-ts) as a library: {@link run}
- * executes a command line against injectable streams, and the pieces the command is built from
- * (pcap writer, echo responder) are reusable. Re-exports `@wintun-ts/adapter`. Importing this
- * package runs nothing; the executable is `dist/main.js`.
+ * `@wintun-ts/cli`: the `wintun-ts` command (layer 5 of wintun-ts) as a library, for a program that
+ * embeds it: {@link run} executes a command line against injectable streams, and the pieces the
+ * command is built from are reusable: the pcap writer ({@link PcapWriter}) and the echo responder
+ * ({@link @wintun-ts/session!"@wintun-ts/session/packet".EchoResponder | EchoResponder}, which
+ * answers pings and UDP through a session). Importing this package
+ * runs nothing; the executable is `dist/main.js`. The adapter API itself is `@wintun-ts/adapter`.
  *
- * @packageDocumentation
+ * @module @wintun-ts/cli
+ * @group Package root
  */
 export { run, commands, mainHelp } from './run.js';
 export { ExitCode } from './io.js';
@@ -15,6 +17,8 @@ export { PcapWriter, pcapGlobalHeader, pcapRecordHeader, nowMicros, PCAP_MAGIC, 
 export type { PcapWriterOptions, PcapCloseResult } from './pcap.js';
 export type { CliErrorReport } from './errors.js';
 export type { ExplainedCode } from './commands/explain.js';
+export { EchoResponder, startEchoResponder } from '@wintun-ts/adapter/packet';
+export type { EchoResponderOptions, EchoStats, EchoKind } from '@wintun-ts/adapter/packet';
 export type { BenchResult, BenchReport, BenchPath } from './commands/bench.js';
 export type { ListedAdapter } from './commands/list.js';
 export type { InterfaceCounters } from './commands/stats.js';

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { classifyEcho, echoReplyInPlace, getDriverStats, type DriverStats, type EchoFilter, type Session } from '@wintun-ts/adapter';
+import { getDriverStats, type DriverStats, type Session } from '@wintun-ts/adapter';
+import { classifyEcho, echoReplyInPlace, type EchoFilter } from '@wintun-ts/adapter/packet';
 
 export { classifyEcho, echoReplyInPlace };
 export type { EchoFilter };

@@ -16,10 +16,9 @@ import {
   ringPairSize,
   ringSizeFromCapacity,
   tunPacketAlign,
-  tunRingContent,
-  tunRingFree,
   allocateRingMemory,
 } from '@wintun-ts/ring';
+import { tunRingContent, tunRingFree } from '@wintun-ts/abi';
 import { CAP, fillPacket, pair, preset, rawRecord, recordStart, roles, sizeAt } from './helpers.js';
 
 function code(fn: () => unknown): string {

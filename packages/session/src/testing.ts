@@ -5,7 +5,8 @@
  * threads (as the Linux backend does), {@link createInThreadDriver} plays the driver synchronously
  * on the calling thread for fast, deterministic tests.
  *
- * @packageDocumentation
+ * @module @wintun-ts/session/testing
+ * @group Subpaths
  */
 import {
   ReceiveRingConsumer,

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { isWintunError, loadKoffi } from '@wintun-ts/session';
+import { isWintunError } from '@wintun-ts/session';
+import { loadKoffi } from '@wintun-ts/session/linux';
 import { createTestDriver } from '../src/testing.js';
 
 const canNative = (() => {

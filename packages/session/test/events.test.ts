@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { RateGate, SharedEvent, createSharedEvents, isWintunError, openEvent } from '@wintun-ts/session';
+import { isWintunError } from '@wintun-ts/session';
+import { RateGate, SharedEvent, createSharedEvents, openEvent } from '@wintun-ts/session/driver';
 
 describe('SharedEvent', () => {
   it('is auto-reset and sticky: one set releases exactly one wait, even a later one', async () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { RING_PAYLOAD_BIAS, Session, createRingPair, createSharedEvents, allocateRingMemory, ringPairSize, isWintunError } from '@wintun-ts/session';
-import type { AutoResetEvent, RingMemory } from '@wintun-ts/session';
+import { Session, isWintunError } from '@wintun-ts/session';
+import {
+  RING_PAYLOAD_BIAS,
+  createRingPair,
+  createSharedEvents,
+  allocateRingMemory,
+  ringPairSize,
+} from '@wintun-ts/session/driver';
+import type { AutoResetEvent, RingMemory } from '@wintun-ts/session/driver';
 import { createInThreadDriver } from '../src/testing.js';
 
 function ip4(tag: number, size = 40): Uint8Array {

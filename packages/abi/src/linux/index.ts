@@ -1,8 +1,10 @@
 /**
- * Linux bindings (libc, `/dev/net/tun` and interface ioctls, rtnetlink). Bound on first use:
- * importing this module runs nothing native.
+ * `@wintun-ts/abi/linux`: the Linux bindings (libc, `/dev/net/tun` and interface ioctls,
+ * rtnetlink) the Linux adapter backend is built from. Bound on first use: importing this module
+ * runs nothing native. Plumbing: an application uses `@wintun-ts/adapter`, not these.
  *
- * @module
+ * @module @wintun-ts/abi/linux
+ * @group Plumbing (platform bindings and driver internals)
  */
 export * from './constants.js';
 export { LINUX_ERRNO, linuxErrnoName, linuxErrnoError } from './errno.js';

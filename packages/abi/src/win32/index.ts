@@ -1,9 +1,13 @@
 /**
- * Win32 bindings (kernel32, advapi32, setupapi, cfgmgr32, iphlpapi) and the wintun.dll binding,
- * bound on first use; plus pure helpers (PE header, GUID) that work on every platform.
+ * `@wintun-ts/abi/win32`: the Win32 bindings (kernel32, advapi32, setupapi, cfgmgr32, iphlpapi)
+ * and the wintun.dll binding, bound on first use; Win32 error numbers as in `winerror.h`; pure
+ * helpers (PE header, GUID) that work on every platform. Plumbing: an application uses
+ * `@wintun-ts/adapter`, not these.
  *
- * @module
+ * @module @wintun-ts/abi/win32
+ * @group Plumbing (platform bindings and driver internals)
  */
+export * from '../win32-errors.js';
 export {
   IMAGE_FILE_MACHINE_AMD64,
   IMAGE_FILE_MACHINE_ARM64,

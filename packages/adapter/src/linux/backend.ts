@@ -30,14 +30,9 @@
 import { release } from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  DriverControl,
-  WintunError,
-  linuxLibc,
-  linuxErrno,
-  startSessionWithDriverWorkers,
-  type Session,
-} from '@wintun-ts/session';
+import { WintunError, type Session } from '@wintun-ts/session';
+import { DriverControl, startSessionWithDriverWorkers } from '@wintun-ts/session/driver';
+import { linuxLibc, linuxErrno } from '@wintun-ts/session/linux';
 import type { IpPrefix } from '../net.js';
 import type {
   AdapterAddress,

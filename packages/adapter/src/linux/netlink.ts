@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { WintunError } from '@wintun-ts/session';
 import {
   IFA_ADDRESS,
   IFA_F_NODAD,
@@ -68,7 +69,6 @@ import {
   RTN_UNICAST,
   RTPROT_STATIC,
   SOL_NETLINK,
-  WintunError,
   decodeIfaddrmsg,
   decodeIfinfomsg,
   decodeNetlinkAttributes,
@@ -97,7 +97,7 @@ import {
   netlinkU32,
   type NetlinkAttribute,
   type NetlinkMessage,
-} from '@wintun-ts/session';
+} from '@wintun-ts/session/linux';
 import { LINUX_CAP_NET_ADMIN_HINT } from './tun-device.js';
 import { formatIpAddress, parseCidr, parseIpAddress, parseRouteDestination, type IpPrefix } from './cidr.js';
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { WintunError } from '@wintun-ts/session';
 import {
   IFF_MULTI_QUEUE,
   IFF_NO_PI,
@@ -18,7 +19,6 @@ import {
   TUNGETIFF,
   TUNSETIFF,
   TUNSETPERSIST,
-  WintunError,
   decodeIfreqFlags,
   decodeIfreqName,
   encodeIfreq,
@@ -28,7 +28,7 @@ import {
   linuxIfNameToIndex,
   linuxLibc,
   linuxOpen,
-} from '@wintun-ts/session';
+} from '@wintun-ts/session/linux';
 
 /** Path of the TUN clone device. */
 export const TUN_CLONE_DEVICE = '/dev/net/tun';

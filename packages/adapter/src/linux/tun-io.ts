@@ -9,19 +9,19 @@
  *
  * @module
  */
+import { WintunError } from '@wintun-ts/session';
 import {
   LINUX_ERRNO,
   LINUX_POLLERR,
   LINUX_POLLHUP,
   LINUX_POLLIN,
   LINUX_POLLNVAL,
-  WintunError,
   linuxErrnoError,
   linuxPoll,
   linuxRead,
   linuxWrite,
   loadKoffi,
-} from '@wintun-ts/session';
+} from '@wintun-ts/session/linux';
 
 /** `tunRead` result: nothing arrived within the timeout. */
 export const TUN_READ_TIMEOUT = 0;

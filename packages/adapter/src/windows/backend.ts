@@ -17,6 +17,9 @@
  *
  * @module
  */
+import { Session, WintunError, isValidRingCapacity } from '@wintun-ts/session';
+import { allocateRingMemory, createRingPair, ringPairSize, ringSizeFromCapacity } from '@wintun-ts/session/driver';
+import { loadKoffi } from '@wintun-ts/session/linux';
 import {
   DNS_INTERFACE_SETTINGS_VERSION1,
   DNS_SETTING_IPV6,
@@ -24,10 +27,6 @@ import {
   DNS_SETTING_SEARCHLIST,
   KEY_SET_VALUE,
   REG_SZ,
-  Session,
-  WintunError,
-  allocateRingMemory,
-  createRingPair,
   createWin32Event,
   encodeRegisterRings,
   formatGuid,
@@ -36,14 +35,10 @@ import {
   hkeyLocalMachine,
   iphlpapi,
   iphlpapiRaw,
-  isValidRingCapacity,
-  loadKoffi,
   loadWintun,
   parseGuid,
   advapi32,
   regSzBytes,
-  ringPairSize,
-  ringSizeFromCapacity,
   utf16z,
   win32Error,
   wintunArchOf,
@@ -52,7 +47,7 @@ import {
   type Win32Handle,
   type WintunLibrary,
   type WintunLogLevel,
-} from '@wintun-ts/session';
+} from '@wintun-ts/session/win32';
 import { normalizeGuid, type IpPrefix } from '../net.js';
 import type {
   AdapterAddress,
@@ -90,18 +85,6 @@ const ERROR_NOT_FOUND = 1168;
 const ERROR_OBJECT_ALREADY_EXISTS = 5010;
 const ERROR_ALREADY_EXISTS = 183;
 const LEVELS: readonly AdapterLogLevel[] = ['info', 'warn', 'error'];
-
-let ringRegistrar: RingRegistrar = kernelRegistrar;
-
-/**
- * Replaces the ring registrar of every later `startSession` (the Wine tests install the emulated
- * driver); `undefined` restores the kernel driver's.
- *
- * @internal
- */
-export function setRingRegistrar(registrar: RingRegistrar | undefined): void {
-  ringRegistrar = registrar ?? kernelRegistrar;
-}
 
 // ------------------------------------------------------------------ wintun.dll helpers
 
@@ -240,9 +223,11 @@ export class WindowsAdapter implements AdapterBackend {
   readonly #detachLogger: () => void;
   #session: Session | undefined;
   #closing: Promise<void> | undefined;
+  readonly #registrar: RingRegistrar;
 
-  /** @internal Use `windowsPlatform.create` / `open`. */
-  constructor(lib: WintunLibrary, handle: bigint, owned: boolean, name: string, requestedGuid: string | null, detachLogger: () => void) {
+  /** @internal Use `windowsPlatform.create` / `open` (or a platform from {@link createWindowsPlatform}). */
+  constructor(lib: WintunLibrary, handle: bigint, owned: boolean, name: string, requestedGuid: string | null, detachLogger: () => void, registrar: RingRegistrar = kernelRegistrar) {
+    this.#registrar = registrar;
     this.#lib = lib;
     this.#handle = handle;
     this.owned = owned;
@@ -459,7 +444,7 @@ export class WindowsAdapter implements AdapterBackend {
         },
         arch,
       );
-      const link = await ringRegistrar.register(descriptor, { luid: this.luid, guid: this.guid, name: this.name });
+      const link = await this.#registrar.register(descriptor, { luid: this.luid, guid: this.guid, name: this.name });
       const session = new Session({ rings, readEvent, writeEvent, link, memory });
       this.#session = session;
       return session;
@@ -532,6 +517,7 @@ async function adapterFrom(
   syscall: 'WintunCreateAdapter' | 'WintunOpenAdapter',
   what: string,
   owned: boolean,
+  registrar: RingRegistrar,
   call: (lib: WintunLibrary) => { readonly handle: Promise<{ result: Win32Handle; lastError: number }>; readonly guid: string | null },
 ): Promise<AdapterBackend> {
   const lib = loadLibrary(options);
@@ -541,7 +527,7 @@ async function adapterFrom(
     const { result, lastError } = await handle;
     if (isNull(result)) throw win32Error(syscall, lastError, what);
     try {
-      return new WindowsAdapter(lib, result as bigint, owned, name, guid, detach);
+      return new WindowsAdapter(lib, result as bigint, owned, name, guid, detach, registrar);
     } catch (error) {
       await callAsync(lib.fn.WintunCloseAdapter, result);
       throw error;
@@ -552,17 +538,17 @@ async function adapterFrom(
   }
 }
 
-function create(options: AdapterCreateOptions): Promise<AdapterBackend> {
+function create(options: AdapterCreateOptions, registrar: RingRegistrar): Promise<AdapterBackend> {
   const name = options.name;
-  return adapterFrom(options, name, 'WintunCreateAdapter', `Creating adapter ${JSON.stringify(name)}`, true, (lib) => {
+  return adapterFrom(options, name, 'WintunCreateAdapter', `Creating adapter ${JSON.stringify(name)}`, true, registrar, (lib) => {
     const type = options.tunnelType ?? DEFAULT_TUNNEL_TYPE;
     const guid = options.guid === undefined ? null : normalizeGuid(options.guid);
     return { handle: callAsync(lib.fn.WintunCreateAdapter, name, type, guid === null ? null : guidBytesToStruct(parseGuid(guid))), guid };
   });
 }
 
-function open(name: string, options: AdapterOpenOptions): Promise<AdapterBackend> {
-  return adapterFrom(options, name, 'WintunOpenAdapter', `Opening adapter ${JSON.stringify(name)}`, false, (lib) => ({
+function open(name: string, options: AdapterOpenOptions, registrar: RingRegistrar): Promise<AdapterBackend> {
+  return adapterFrom(options, name, 'WintunOpenAdapter', `Opening adapter ${JSON.stringify(name)}`, false, registrar, (lib) => ({
     handle: callAsync(lib.fn.WintunOpenAdapter, name),
     guid: null,
   }));
@@ -609,12 +595,21 @@ async function deleteDriver(options: AdapterOpenOptions): Promise<void> {
   }
 }
 
-/** The Windows {@link PlatformBackend}: wintun.dll, SetupAPI, IP Helper and our own rings. */
-export const windowsPlatform: PlatformBackend = {
-  platform: 'win32',
-  create,
-  open,
-  list,
-  driverVersion,
-  deleteDriver,
-};
+/**
+ * A Windows {@link PlatformBackend} whose sessions register their rings through `registrar`: the
+ * kernel driver's IOCTL by default, the emulated driver in tests (`@wintun-ts/adapter/testing`).
+ * Everything else (wintun.dll, SetupAPI, IP Helper) is the real thing.
+ */
+export function createWindowsPlatform(registrar: RingRegistrar = kernelRegistrar): PlatformBackend {
+  return {
+    platform: 'win32',
+    create: (options) => create(options, registrar),
+    open: (name, options) => open(name, options, registrar),
+    list,
+    driverVersion,
+    deleteDriver,
+  };
+}
+
+/** The Windows {@link PlatformBackend}: wintun.dll, SetupAPI, IP Helper and our own rings registered with the Wintun driver. */
+export const windowsPlatform: PlatformBackend = createWindowsPlatform();

@@ -8,6 +8,8 @@
  *
  * @module
  */
+import { WintunError } from '@wintun-ts/session';
+import { loadKoffi } from '@wintun-ts/session/linux';
 import {
   CM_GET_DEVICE_INTERFACE_LIST_PRESENT,
   CR_BUFFER_SMALL,
@@ -24,13 +26,11 @@ import {
   REG_DWORD,
   REG_SZ,
   WINTUN_ENUMERATOR,
-  WintunError,
   advapi32,
   cfgmgr32,
   getLastError,
   guidBytesToStruct,
   isInvalidHandle,
-  loadKoffi,
   parseGuid,
   setupapi,
   splitMultiSz,
@@ -39,7 +39,7 @@ import {
   win32Types,
   wintunInstanceIdForGuid,
   type SpDevinfoData,
-} from '@wintun-ts/session';
+} from '@wintun-ts/session/win32';
 import { luidFromParts } from './encode.js';
 
 /** One present Wintun device, as its driver key describes it. */

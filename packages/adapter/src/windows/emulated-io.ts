@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { PacketSink, PacketSource } from '@wintun-ts/session';
+import type { PacketSink, PacketSource } from '@wintun-ts/session/driver';
 import { PacketQueue, queuePacketSink, queuePacketSource, type PacketQueueDescriptor } from '@wintun-ts/session/testing';
 
 /** Options of {@link createPacketSource}. */

@@ -9,36 +9,37 @@
  * of `@wintun-ts/session` (`startDriverWorkers`) in workers against a "network stack" of
  * `PacketQueue`s (`@wintun-ts/session/testing`). Not emulated: the access check (5) and the memory probe (1784).
  *
- * Not part of the default entry: import it from `dist/windows/testing.js`.
+ * Reached through `createEmulatedWindowsPlatform` of `@wintun-ts/adapter/testing` (loaded on that call).
  *
  * @module
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { WintunError, isValidRingCapacity } from '@wintun-ts/session';
 import {
-  DUPLICATE_SAME_ACCESS,
   DriverControl,
-  TUN_REGISTER_RINGS_LAYOUT,
   TUN_RING_SENTINEL,
-  WintunError,
   attachRingMemory,
   capacityFromRingSize,
   createRingPair,
-  decodeRegisterRings,
-  isValidRingCapacity,
-  kernel32,
-  loadKoffi,
-  openWin32Event,
   startDriverWorkers,
-  wintunArchOf,
   type DriverWorkers,
+} from '@wintun-ts/session/driver';
+import { loadKoffi } from '@wintun-ts/session/linux';
+import {
+  DUPLICATE_SAME_ACCESS,
+  TUN_REGISTER_RINGS_LAYOUT,
+  decodeRegisterRings,
+  kernel32,
+  openWin32Event,
+  wintunArchOf,
   type TunRegisterRingHalf,
   type TunRegisterRings,
-} from '@wintun-ts/session';
+} from '@wintun-ts/session/win32';
 import { registrationError, type RegistrationTarget, type RingRegistrar, type RingRegistration } from './registrar.js';
 import { PacketQueue } from '@wintun-ts/session/testing';
 
-/** Options of {@link createEmulatedDriver}. */
+/** Options of `createEmulatedDriver`. */
 export interface EmulatedDriverOptions {
   /**
    * `'echo'` (default): every packet userspace sends comes back with source and destination
@@ -84,7 +85,7 @@ export interface EmulatedRegistration extends RingRegistration {
   unregister(): void;
 }
 
-/** A registrar playing the Wintun driver; install it with `useEmulatedDriver` of `windows/testing`. */
+/** A registrar playing the Wintun driver; `createEmulatedWindowsPlatform` of `@wintun-ts/adapter/testing` builds a platform that registers with it. */
 export interface EmulatedDriver extends RingRegistrar {
   /** The live registrations, by LUID. */
   readonly registrations: ReadonlyMap<bigint, EmulatedRegistration>;

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { WintunError } from '@wintun-ts/session';
+import { type DriverLink } from '@wintun-ts/session/driver';
 import {
   FILE_SHARE_DELETE,
   FILE_SHARE_READ,
@@ -14,13 +16,11 @@ import {
   GENERIC_WRITE,
   OPEN_EXISTING,
   TUN_IOCTL_REGISTER_RINGS,
-  WintunError,
   getLastError,
   isInvalidHandle,
   kernel32,
   win32Error,
-  type DriverLink,
-} from '@wintun-ts/session';
+} from '@wintun-ts/session/win32';
 import { findDeviceObjectPath } from './devices.js';
 
 /** The adapter a registration is for. */
@@ -53,7 +53,7 @@ export interface RingRegistrar {
   /**
    * Registers the rings the descriptor names.
    *
-   * @throws WintunError (rejection) from {@link registrationError}: `ERR_WINTUN_ACCESS_DENIED`,
+   * @throws WintunError (rejection) from `registrationError`: `ERR_WINTUN_ACCESS_DENIED`,
    *   `ERR_WINTUN_ALREADY_REGISTERED`, `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_INVALID_ARGUMENT`,
    *   `ERR_WINTUN_INVALID_USER_BUFFER`, `ERR_WINTUN_DEVICE_NOT_AVAILABLE`.
    */

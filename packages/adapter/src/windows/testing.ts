@@ -1,42 +1,27 @@
 /**
- * Test entry of the Windows backend (`dist/windows/testing.js`, not part of the package's public
- * exports): installs the emulated Wintun driver in place of the kernel one, so that under Wine
- * (or on a Windows machine without the driver) `Adapter.startSession` registers its rings with an
+ * Internal test entry of the Windows backend (`dist/windows/testing.js`, not part of the package's
+ * exports) for the Wine suite: the backend's pure encoders and helpers, the emulated driver, and
+ * `createEmulatedWindowsPlatform` (also public on `@wintun-ts/adapter/testing`), whose platform
+ * is passed to `Adapter.create({ platform })` so that `startSession` registers its rings with an
  * in-process emulation while everything else (wintun.dll or its stand-in, VirtualAlloc'd rings,
- * Win32 events, waits) runs for real. Also exposes the backend's pure encoders and helpers to the
- * Wine suite.
+ * Win32 events, waits) runs for real.
  *
  * @module
  */
-import { createEmulatedDriver, type EmulatedDriver, type EmulatedDriverOptions } from './emulated.js';
-import { setRingRegistrar } from './backend.js';
-import { KEY_READ, advapi32, hkeyLocalMachine, utf16z } from '@wintun-ts/session';
+import { KEY_READ, advapi32, hkeyLocalMachine, utf16z } from '@wintun-ts/session/win32';
 import { tcpipInterfaceKey } from './encode.js';
+
+export { createEmulatedWindowsPlatform } from '../testing.js';
 
 export { createEmulatedDriver, emulatedIoUrl } from './emulated.js';
 export type { EmulatedDriver, EmulatedDriverOptions, EmulatedRegistration, EmulatedStack } from './emulated.js';
 export { kernelRegistrar, registrationError } from './registrar.js';
 export type { RegistrationTarget, RingRegistrar, RingRegistration } from './registrar.js';
 export { swapIpAddresses } from './emulated-io.js';
-export { WindowsAdapter, windowsPlatform, setRingRegistrar, DEFAULT_TUNNEL_TYPE } from './backend.js';
+export { WindowsAdapter, windowsPlatform, createWindowsPlatform, DEFAULT_TUNNEL_TYPE } from './backend.js';
 export { listWintunDevices, findWintunDevice, deviceInterfacePath, findDeviceObjectPath } from './devices.js';
 export type { WintunDevice } from './devices.js';
 export * from './encode.js';
-
-/**
- * Installs a fresh emulated driver for every later `startSession` and returns it. Call
- * {@link useKernelDriver} to go back.
- */
-export function useEmulatedDriver(options: EmulatedDriverOptions = {}): EmulatedDriver {
-  const driver = createEmulatedDriver(options);
-  setRingRegistrar(driver);
-  return driver;
-}
-
-/** Restores the kernel driver's registrar. */
-export function useKernelDriver(): void {
-  setRingRegistrar(undefined);
-}
 
 /**
  * Reads a `REG_SZ` value under an interface's Tcpip (4) or Tcpip6 (6) parameters key, as the DNS

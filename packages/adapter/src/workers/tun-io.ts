@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { DriverControl, WintunError, type DriverIoContext, type PacketSink, type PacketSource } from '@wintun-ts/session';
+import { WintunError } from '@wintun-ts/session';
+import { DriverControl, type DriverIoContext, type PacketSink, type PacketSource } from '@wintun-ts/session/driver';
 import { TUN_READ_GONE, tunRead, tunReadBytes, tunWrite } from '../linux/tun-io.js';
 
 /** Slots of {@link TunIoOptions.counters} (an Int32Array over a SharedArrayBuffer). */

@@ -10,5 +10,5 @@ export { createNetns, cleanupNamespaces, leftovers, NETNS_PREFIX } from './netns
 export type { TestNetns } from './netns.js';
 export { bundleScenario, cleanupScenarioBundles, runScenario, RESULT_MARKER, DROP_ALL_PRIVILEGES, DROP_CAPABILITIES_KEEP_ROOT } from './child.js';
 export type { ScenarioOutcome, RunScenarioOptions } from './child.js';
-export { buildIcmpEchoV4, buildIcmpEchoV6, parseIcmpEcho, ipChecksum } from './packets.js';
+export { buildIcmpEchoV4, buildIcmpEchoV6, parseIcmpEcho } from './packets.js';
 export type { IcmpEcho } from './packets.js';

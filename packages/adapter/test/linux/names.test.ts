@@ -3,6 +3,7 @@
  * abi encoders (ifreq, netlink messages, errno names).
  */
 import { describe, expect, it } from 'vitest';
+import { isWintunError } from '@wintun-ts/session';
 import {
   IFF_NO_PI,
   IFF_TUN,
@@ -25,14 +26,13 @@ import {
   encodeIfinfomsg,
   encodeIfreq,
   encodeNetlinkMessage,
-  isWintunError,
   linuxErrnoError,
   linuxErrnoName,
   netlinkReadString,
   netlinkReadU32,
   netlinkString,
   netlinkU32,
-} from '@wintun-ts/session';
+} from '@wintun-ts/session/linux';
 import { TunDevice, validateLinuxInterfaceName } from '../../src/linux/tun-device.js';
 import { formatIpAddress, isNetworkPrefix, parseCidr, parseIpAddress, parseRouteDestination } from '../../src/linux/cidr.js';
 

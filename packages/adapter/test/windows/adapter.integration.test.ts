@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Adapter, startEchoResponder, type EchoResponder, type Session } from '@wintun-ts/adapter';
+import { Adapter, type Session } from '@wintun-ts/adapter';
+import { startEchoResponder, type EchoResponder } from '@wintun-ts/adapter/packet';
 
 const reason =
   process.platform !== 'win32'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCidr, parseIp, networkOf } from '@wintun-ts/adapter';
+import { parseCidr, parseIp } from '@wintun-ts/adapter';
+import { networkOf } from '@wintun-ts/adapter/packet';
 import {
   IPFORWARD_ROW2,
   IPINTERFACE_ROW,

@@ -6,19 +6,17 @@
  *
  * @module
  */
+import { isValidRingCapacity, Session, WINTUN_DEFAULT_RING_CAPACITY } from '@wintun-ts/adapter';
 import {
   allocateRingMemory,
   createRingPair,
   createSharedEvents,
-  isValidRingCapacity,
   ringPairSize,
   ReceiveRingConsumer,
   SendRingProducer,
   SendRingReader,
-  Session,
-  WINTUN_DEFAULT_RING_CAPACITY,
   type RingPair,
-} from '@wintun-ts/adapter';
+} from '@wintun-ts/adapter/driver';
 import { capacityOption, EXIT_CODES_HELP, flag, intOption, listOption, secondsOption, stringOption, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { interruptExitCode, writeLine } from '../io.js';

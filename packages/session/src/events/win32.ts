@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { WAIT_OBJECT_0, WAIT_TIMEOUT, WintunError, getLastError, kernel32, requireWindows, win32Error } from '@wintun-ts/ring';
+import { WintunError } from '@wintun-ts/ring';
+import { WAIT_OBJECT_0, WAIT_TIMEOUT, getLastError, kernel32, requireWindows, win32Error } from '@wintun-ts/ring/win32';
 import type { AutoResetEvent, EventDescriptor } from './types.js';
 
 /**

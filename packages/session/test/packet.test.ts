@@ -1,10 +1,18 @@
 /**
- * The echo responder's pure packet helpers (checksums, builders, parser, in-place replies) and the
+ * `@wintun-ts/session/packet`: the pure packet helpers (checksums, builders, parser, in-place replies) and the
  * responder itself over the in-memory test driver: no root, no adapter.
  */
 import { describe, expect, it } from 'vitest';
-import { buildIcmpEcho, buildUdpPacket, classifyEcho, echoReplyInPlace, internetChecksum, parsePacket, startEchoResponder } from '@wintun-ts/adapter';
-import { createTestDriver } from '@wintun-ts/adapter/testing';
+import {
+  buildIcmpEcho,
+  buildUdpPacket,
+  classifyEcho,
+  echoReplyInPlace,
+  internetChecksum,
+  parsePacket,
+  startEchoResponder,
+} from '@wintun-ts/session/packet';
+import { createTestDriver } from '@wintun-ts/session/testing';
 
 const any = { addresses: null, udpPorts: null } as const;
 

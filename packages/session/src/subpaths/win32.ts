@@ -1,0 +1,10 @@
+/**
+ * `@wintun-ts/session/win32`: the Win32 and wintun.dll bindings of `@wintun-ts/abi/win32`, handed
+ * up through `@wintun-ts/ring/win32`, plus this layer's Win32 auto-reset event. For the adapter's
+ * Windows backend. Plumbing; importing it runs nothing native.
+ *
+ * @module @wintun-ts/session/win32
+ * @group Plumbing (platform bindings and driver internals)
+ */
+export * from '@wintun-ts/ring/win32';
+export { Win32Event, createWin32Event, openWin32Event, WIN32_EVENT_ASYNC_SLICE_MS } from '../events/win32.js';
