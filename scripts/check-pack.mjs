@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // Publishability check for every layer, run by the test command after the build:
 //  1. publint --strict and @arethetypeswrong/cli (ESM-only profile) on each package;
-//  2. `npm pack` each package, install all tarballs into a scratch project OUTSIDE the workspace,
+//  2. the published metadata: repository (with its directory), homepage, bugs, keywords, license,
+//     engines (the promise the test matrix keeps), publishConfig { access: public, provenance };
+//  3. the tarball's file list, as `npm publish` would upload it: dist/ present with every file the
+//     manifest points at, README.md, LICENSE (identical to the repository's) and package.json present,
+//     no test files, fixtures, configs or build caches;
+//  4. `npm pack` each package, install all tarballs into a scratch project OUTSIDE the workspace,
 //     import every entry point (each root and subpath) by name there (ESM import runs, no native
 //     code loads at import), and type-check a file that imports them under moduleResolution nodenext.
 import { execFileSync } from 'node:child_process';
@@ -16,6 +21,65 @@ const bin = (name) => join(root, 'node_modules/.bin', name);
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const work = mkdtempSync(join(tmpdir(), 'wintun-ts-pack-'));
 const failures = [];
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+/** The Node lines every package promises: the ones scripts/test-all.mjs tests. */
+const ENGINES = '>=22.18';
+
+function checkManifest(name, dir, pkg) {
+  const problems = [];
+  const repo = rootManifest.repository?.url;
+  if (pkg.repository?.url !== repo) problems.push(`repository.url must be ${repo} (the root package.json's)`);
+  if (pkg.repository?.directory !== `packages/${name}`) problems.push(`repository.directory must be packages/${name}`);
+  const web = repo?.replace(/^git\+/, '').replace(/\.git$/, '');
+  if (pkg.homepage !== `${web}/tree/main/packages/${name}#readme`) problems.push(`homepage must be ${web}/tree/main/packages/${name}#readme`);
+  if (pkg.bugs?.url !== `${web}/issues`) problems.push(`bugs.url must be ${web}/issues`);
+  if (!Array.isArray(pkg.keywords) || pkg.keywords.length === 0) problems.push('keywords are missing');
+  if (pkg.license !== rootManifest.license) problems.push(`license must be ${rootManifest.license}`);
+  if (pkg.engines?.node !== ENGINES) problems.push(`engines.node must be ${ENGINES}`);
+  if (pkg.publishConfig?.access !== 'public' || pkg.publishConfig?.provenance !== true) {
+    problems.push('publishConfig must be { access: "public", provenance: true }');
+  }
+  if (!existsSync(join(dir, 'LICENSE')) || readFileSync(join(dir, 'LICENSE'), 'utf8') !== license) {
+    problems.push('LICENSE must be a copy of the repository LICENSE');
+  }
+  return problems;
+}
+
+/** Files of the manifest's entry points (exports conditions except the source one, bin). */
+function entryFiles(pkg) {
+  const files = new Set();
+  const walk = (v, key) => {
+    if (typeof v === 'string') {
+      if (key !== '@wintun-ts/source' && v.startsWith('./')) files.add(v.slice(2));
+    } else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, k);
+  };
+  walk(pkg.exports, '');
+  walk(typeof pkg.bin === 'string' ? { bin: pkg.bin } : pkg.bin, 'bin');
+  return [...files].filter((f) => f !== 'package.json');
+}
+
+const FORBIDDEN = [
+  [/(^|\/)(test|tests|__tests__|fixtures)\//, 'test directory'],
+  [/\.(test|spec)\.[cm]?[jt]sx?$/, 'test file'],
+  [/(^|\/)(vitest|tsup|typedoc)\.config\.[cm]?[jt]s$|(^|\/)tsconfig[^/]*\.json$/, 'build config'],
+  [/\.tsbuildinfo$|(^|\/)\.turbo\//, 'build cache'],
+  [/\.tgz$/, 'tarball'],
+];
+
+function checkFiles(pkg, files) {
+  const problems = [];
+  const have = new Set(files);
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']) {
+    if (!have.has(f)) problems.push(`${f} is not in the tarball`);
+  }
+  for (const f of entryFiles(pkg)) if (!have.has(f)) problems.push(`${f} (named by exports/bin) is not in the tarball`);
+  for (const f of files) {
+    const hit = FORBIDDEN.find(([re]) => re.test(f));
+    if (hit) problems.push(`${f} is in the tarball (${hit[1]})`);
+  }
+  return problems;
+}
 
 try {
   const tarballs = [];
@@ -35,8 +99,14 @@ try {
     } catch (e) {
       failures.push(`${name}: attw: ${e.stdout}${e.stderr}`);
     }
-    const out = run('npm', ['pack', '--silent', '--pack-destination', work], dir).trim().split('\n').pop();
-    tarballs.push(join(work, out));
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    for (const p of checkManifest(name, dir, pkg)) failures.push(`${name}: package.json: ${p}`);
+    // The same file list `npm publish` uploads (npm publish --dry-run prints it from the same code).
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], dir));
+    const files = packed.files.map((f) => f.path);
+    for (const p of checkFiles(pkg, files)) failures.push(`${name}: tarball: ${p}`);
+    console.log(`check-pack: ${packed.filename}: ${files.length} files, ${(packed.size / 1024).toFixed(0)} kB packed`);
+    tarballs.push(join(work, packed.filename));
   }
   const scratch = join(work, 'scratch');
   mkdirSync(scratch);

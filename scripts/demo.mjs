@@ -104,7 +104,7 @@ async function outer() {
 // ---------------------------------------------------------------------------- inner: the adapter
 
 async function real() {
-  const { Adapter, getDriverStats } = await import('@wintun-ts/adapter');
+  const { Adapter } = await import('@wintun-ts/adapter');
   const { startEchoResponder } = await import('@wintun-ts/adapter/packet');
   const adapter = await Adapter.create({ name: NAME });
   let stopping = false;
@@ -158,7 +158,7 @@ async function real() {
     printStats('echo responder', responder.stats);
     const s = session.stats;
     printStats('session', { packetsReceived: s.packetsReceived, bytesReceived: s.bytesReceived, packetsSent: s.packetsSent, bytesSent: s.bytesSent, sendDrops: s.sendDrops, wakeups: s.wakeups });
-    printStats('driver', getDriverStats(session) ?? {});
+    printStats('driver', session.driverStats ?? {});
   } finally {
     await adapter.close();
   }

@@ -6,6 +6,14 @@ import assert from 'node:assert/strict';
 import koffi from 'koffi';
 import { abi, importBuilt, importWindowsTesting, standinDll, until } from './helpers.mjs';
 
+/** A copy of a received lease's bytes; the lease is released. */
+function copyOf(lease) {
+  const copy = lease.data.slice();
+  lease.release();
+  return copy;
+}
+
+
 const adapterPkg = await importBuilt('adapter');
 const w = await importWindowsTesting();
 const dll = standinDll();
@@ -48,7 +56,7 @@ test('Adapter.create (requested GUID, wide-string name) -> luid, guid; startSess
     assert.equal(reg.descriptor.receive.ring, reg.descriptor.send.ring + BigInt(0x3000c), 'Receive ring right after the Send ring');
     assert.equal(session.readEvent.kind, 'win32');
     assert.ok(session.send(packet(1)));
-    const back = await session.receiveCopy({ timeout: 5000 });
+    const back = copyOf(await session.receive({ timeout: 5000 }));
     assert.equal(back.length, 64);
     assert.deepEqual(Array.from(back.subarray(12, 20)), [10, 6, 7, 7, 10, 6, 7, 8], 'the peer answered (addresses swapped)');
     assert.equal(new DataView(back.buffer, back.byteOffset).getUint32(20, true), 1);
@@ -63,7 +71,7 @@ test('Adapter.create (requested GUID, wide-string name) -> luid, guid; startSess
     await other.close();
     assert.equal(count(), 1, 'closing an opened adapter keeps it');
     assert.ok(session.send(packet(2)), 'the first session is unaffected (edge 4)');
-    assert.equal(new DataView((await session.receiveCopy({ timeout: 5000 })).buffer).getUint32(20, true), 2);
+    assert.equal(new DataView(copyOf(await session.receive({ timeout: 5000 })).buffer).getUint32(20, true), 2);
   } finally {
     await adapter.close();
   }
@@ -116,4 +124,32 @@ test('configuration under Wine: addresses() filters by LUID, DNS falls back to t
   } finally {
     await a.close();
   }
+});
+
+test('Adapter.close()/delete() during startSession (varied timing): the start rejects with ERR_WINTUN_CLOSED or its session is closed; nothing stays registered', { skip, timeout: 120_000 }, async () => {
+  const driver = w.useEmulatedDriver({ mode: 'echo' });
+  const outcomes = {};
+  try {
+    for (let i = 0; i < 60; i++) {
+      const adapter = await Adapter.create({ name: `wtts-race-${i}`, dllPath: dll });
+      let session = null;
+      const start = adapter.startSession({ capacity: 0x20000 }).then(
+        (s) => ((session = s), 'resolved'),
+        (e) => e.code ?? String(e),
+      );
+      if (i % 4 === 1) await null;
+      else if (i % 4 === 2) await new Promise((r) => setImmediate(r));
+      else if (i % 4 === 3) await new Promise((r) => setTimeout(r, i % 3));
+      await (i % 2 === 0 ? adapter.close() : adapter.delete());
+      const outcome = await start;
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      assert.ok(outcome === 'resolved' || outcome === 'ERR_WINTUN_CLOSED', `start outcome ${outcome}`);
+      if (session !== null) assert.throws(() => session.send(packet(i)), { code: 'ERR_WINTUN_CLOSED' });
+      assert.equal(driver.registrations.size, 0, 'nothing registered after the close');
+      assert.equal(count(), 0, 'the adapter is gone');
+    }
+  } finally {
+    w.useKernelDriver();
+  }
+  assert.ok((outcomes.ERR_WINTUN_CLOSED ?? 0) > 0, `some starts lost the race: ${JSON.stringify(outcomes)}`);
 });

@@ -6,7 +6,7 @@ export default defineConfig({
   dts: { entry: ['src/index.ts'] },
   sourcemap: true,
   clean: true,
-  target: 'node20',
+  target: 'node22',
   tsconfig: 'tsconfig.build.json',
   // dist/main.js is the `wintun-ts` bin; the banner is harmless on dist/index.js.
   banner: { js: '#!/usr/bin/env node' },

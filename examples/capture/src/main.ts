@@ -34,10 +34,12 @@ try {
   await using session = await adapter.startSession();
   const pcap = new PcapFile(createWriteStream(values.out));
   console.log(`capturing ${adapter.name} into ${values.out} (Ctrl-C to stop)`);
-  for await (const packet of session.leases({ signal: stop.signal })) {
-    pcap.write(packet.data);
-    packet.release();
-    if (pcap.count >= limit) break;
+  capture: for await (const batch of session.batches({ signal: stop.signal })) {
+    // zero-copy views, released when the loop advances
+    for (const packet of batch) {
+      pcap.write(packet);
+      if (pcap.count >= limit) break capture;
+    }
   }
   await pcap.close();
   console.log(`${pcap.count} packets written to ${values.out}`);

@@ -47,13 +47,15 @@ export function isEchoRequest(packet: Uint8Array): boolean {
  */
 export async function answerPings(session: Session, signal: AbortSignal): Promise<PingStats> {
   const stats: PingStats = { replies: 0, others: 0 };
-  for await (const packet of session.packets({ signal })) {
-    if (!isEchoRequest(packet)) {
-      stats.others++;
-      continue;
+  for await (const batch of session.batches({ signal })) {
+    for (const packet of batch) {
+      if (!isEchoRequest(packet)) {
+        stats.others++;
+        continue;
+      }
+      toEchoReply(packet); // in place: the view is ours until the loop advances
+      if (session.send(packet)) stats.replies++;
     }
-    toEchoReply(packet);
-    if (session.send(packet)) stats.replies++;
   }
   return stats;
 }

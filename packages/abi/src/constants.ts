@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { badArgument } from './check.js';
 
 /** Alignment of every packet record and of Head/Tail, in bytes (`sizeof(ULONG)`). */
 export const TUN_ALIGNMENT = 4;
@@ -63,11 +64,22 @@ export const TUN_RING_SENTINEL = 0xffffffff;
 /** Bit 31 of a record's `Size`: released (Send ring) or allocated-not-committed (Receive ring). */
 export const TUN_PACKET_RELEASE = 0x80000000;
 
+/**
+ * The arithmetic helpers below take numbers; anything else is a caller bug reported as
+ * `ERR_WINTUN_INVALID_ARGUMENT` (checked on the cold path: one `typeof` per argument).
+ */
+function checkNumbers(what: string, ...values: unknown[]): void {
+  values.forEach((v, i) => {
+    if (typeof v !== 'number') badArgument(what, `argument ${i + 1}`, 'a number', v);
+  });
+}
+
 /** The capacity wintun's README and example use: 4 MiB. */
 export const WINTUN_DEFAULT_RING_CAPACITY = 0x400000;
 
 /** Rounds `n` up to a multiple of {@link TUN_ALIGNMENT}. `n` must be a non-negative safe integer. */
 export function tunAlign(n: number): number {
+  if (typeof n !== 'number') checkNumbers('tunAlign', n);
   return (n + (TUN_ALIGNMENT - 1)) & ~(TUN_ALIGNMENT - 1);
 }
 
@@ -76,6 +88,7 @@ export function tunAlign(n: number): number {
  * Size 1 takes 8, 20 takes 24, 65535 takes 65540.
  */
 export function tunPacketAlign(size: number): number {
+  if (typeof size !== 'number') checkNumbers('tunPacketAlign', size);
   return (TUN_PACKET_HEADER_SIZE + size + (TUN_ALIGNMENT - 1)) & ~(TUN_ALIGNMENT - 1);
 }
 
@@ -94,6 +107,7 @@ export function isValidRingCapacity(capacity: number): boolean {
  * (`capacity + 0x1000C`). No validation: pair with {@link isValidRingCapacity}.
  */
 export function ringSizeFromCapacity(capacity: number): number {
+  if (typeof capacity !== 'number') checkNumbers('ringSizeFromCapacity', capacity);
   return (TUN_RING_HEADER_SIZE + capacity + TUN_RING_TRAILING_SIZE) >>> 0;
 }
 
@@ -102,26 +116,31 @@ export function ringSizeFromCapacity(capacity: number): number {
  * small RingSize underflows to a huge value that fails {@link isValidRingCapacity}.
  */
 export function capacityFromRingSize(ringSize: number): number {
+  if (typeof ringSize !== 'number') checkNumbers('capacityFromRingSize', ringSize);
   return (ringSize - TUN_RING_HEADER_SIZE - TUN_RING_TRAILING_SIZE) >>> 0;
 }
 
 /** `x & (capacity - 1)` on u32 values; `capacity` must be a power of two. */
 export function tunRingWrap(x: number, capacity: number): number {
+  if (typeof x !== 'number' || typeof capacity !== 'number') checkNumbers('tunRingWrap', x, capacity);
   return (x & (capacity - 1)) >>> 0;
 }
 
 /** Bytes readable in a ring: `wrap(Tail - Head)`. */
 export function tunRingContent(head: number, tail: number, capacity: number): number {
+  if (typeof head !== 'number' || typeof tail !== 'number' || typeof capacity !== 'number') checkNumbers('tunRingContent', head, tail, capacity);
   return (tail - head) & (capacity - 1);
 }
 
 /** Bytes free for records: `wrap(Head - Tail - 4)`; one alignment unit always stays unused. */
 export function tunRingFree(head: number, tail: number, capacity: number): number {
+  if (typeof head !== 'number' || typeof tail !== 'number' || typeof capacity !== 'number') checkNumbers('tunRingFree', head, tail, capacity);
   return (head - tail - TUN_ALIGNMENT) & (capacity - 1);
 }
 
 /** Win32 `CTL_CODE(DeviceType, Function, Method, Access)`, as an unsigned 32-bit number. */
 export function CTL_CODE(deviceType: number, func: number, method: number, access: number): number {
+  checkNumbers('CTL_CODE', deviceType, func, method, access);
   return ((deviceType << 16) | (access << 14) | (func << 2) | method) >>> 0;
 }
 

@@ -258,6 +258,13 @@ export class WintunError extends Error {
    * @param options - cause and native error details.
    */
   constructor(code: WintunErrorCode, message: string, options: WintunErrorOptions = {}) {
+    if (typeof code !== 'string' || !Object.prototype.hasOwnProperty.call(codes, code)) {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `new WintunError: ${typeof code === 'string' ? code : typeof code} is not an ERR_WINTUN_* code (see WintunErrorCodes).`);
+    }
+    if (typeof message !== 'string') throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `new WintunError: message must be a string, got ${typeof message}.`);
+    if (typeof options !== 'object' || options === null) {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `new WintunError: options must be an object, got ${options === null ? 'null' : typeof options}.`);
+    }
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WintunError';
     this.code = code;
@@ -275,6 +282,18 @@ export class WintunError extends Error {
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
+}
+
+/** Throws the `ERR_WINTUN_INVALID_ARGUMENT` error (kept here: check.ts imports this module). */
+function invalidArgument(message: string): never {
+  throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', message);
+}
+
+/** Checks the arguments shared by the error builders: two strings and an integer error number. */
+function checkErrorArgs(what: string, syscall: unknown, number: unknown, text: unknown): void {
+  if (typeof syscall !== 'string') invalidArgument(`${what}: syscall must be a string, got ${typeof syscall}.`);
+  if (typeof number !== 'number' || !Number.isInteger(number)) invalidArgument(`${what}: the error number must be an integer, got ${typeof number === 'number' ? number : typeof number}.`);
+  if (typeof text !== 'string') invalidArgument(`${what}: what must be a string, got ${typeof text}.`);
 }
 
 /** True when `value` is a {@link WintunError}, optionally with the given code. */
@@ -314,6 +333,7 @@ const WIN32_TO_CODE: ReadonlyMap<number, WintunErrorCode> = new Map<number, Wint
  * @param what - what the caller was doing, for the message.
  */
 export function win32Error(syscall: string, win32Code: number, what: string): WintunError {
+  checkErrorArgs('win32Error', syscall, win32Code, what);
   const unsigned = win32Code >>> 0;
   const code = WIN32_TO_CODE.get(unsigned) ?? 'ERR_WINTUN_OS';
   const hex = unsigned > 0xffff ? ` (0x${unsigned.toString(16).padStart(8, '0')})` : '';
@@ -344,6 +364,8 @@ const ERRNO_TO_CODE: ReadonlyMap<string, WintunErrorCode> = new Map<string, Wint
  * @param what - what the caller was doing, for the message.
  */
 export function errnoError(syscall: string, errno: number, errnoName: string, what: string): WintunError {
+  checkErrorArgs('errnoError', syscall, errno, what);
+  if (typeof errnoName !== 'string') invalidArgument(`errnoError: errnoName must be a string, got ${typeof errnoName}.`);
   const code = ERRNO_TO_CODE.get(errnoName) ?? 'ERR_WINTUN_OS';
   return new WintunError(code, `${what}: ${syscall} failed with ${errnoName} (errno ${errno}). ${WintunErrorCodes[code].fix}`, {
     errno,

@@ -6,6 +6,7 @@
  * @module
  */
 import { WintunError } from './errors.js';
+import { badArgument, describeValue } from './check.js';
 
 /** The Windows architectures the driver's descriptor layouts exist for. */
 export type WintunArch = 'x86' | 'x64' | 'arm64';
@@ -56,6 +57,7 @@ export interface TunRegisterRings {
  * `ia32` is x86 (a 32-bit process: the 24-byte layout, also what a 64-bit driver expects from WoW64).
  */
 export function wintunArchOf(nodeArch: string = process.arch): WintunArch | null {
+  if (typeof nodeArch !== 'string') badArgument('wintunArchOf', 'nodeArch', 'a string', nodeArch);
   switch (nodeArch) {
     case 'ia32':
       return 'x86';
@@ -68,10 +70,18 @@ export function wintunArchOf(nodeArch: string = process.arch): WintunArch | null
   }
 }
 
+function layoutOf(what: string, arch: unknown): TunRegisterRingsLayout {
+  if (typeof arch !== 'string' || !Object.prototype.hasOwnProperty.call(TUN_REGISTER_RINGS_LAYOUT, arch)) {
+    badArgument(what, 'arch', "'x86', 'x64' or 'arm64'", arch);
+  }
+  return TUN_REGISTER_RINGS_LAYOUT[arch as WintunArch];
+}
+
 function checkHalf(name: string, half: TunRegisterRingHalf, layout: TunRegisterRingsLayout): void {
+  if (typeof half !== 'object' || half === null) badArgument('encodeRegisterRings', `rings.${name}`, '{ ringSize, ring, tailMoved }', half);
   const max = layout.pointerSize === 4 ? 0xffffffffn : 0xffffffffffffffffn;
   if (!Number.isInteger(half.ringSize) || half.ringSize < 0 || half.ringSize > 0xffffffff) {
-    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${name}.ringSize must be a u32, got ${half.ringSize}.`);
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${name}.ringSize must be a u32, got ${describeValue(half.ringSize)}.`);
   }
   for (const field of ['ring', 'tailMoved'] as const) {
     const v = half[field];
@@ -91,7 +101,8 @@ function checkHalf(name: string, half: TunRegisterRingHalf, layout: TunRegisterR
  *   fit the architecture's pointer width.
  */
 export function encodeRegisterRings(rings: TunRegisterRings, arch: WintunArch): Uint8Array {
-  const layout = TUN_REGISTER_RINGS_LAYOUT[arch];
+  const layout = layoutOf('encodeRegisterRings', arch);
+  if (typeof rings !== 'object' || rings === null) badArgument('encodeRegisterRings', 'rings', '{ send, receive }', rings);
   checkHalf('send', rings.send, layout);
   checkHalf('receive', rings.receive, layout);
   const bytes = new Uint8Array(layout.size);
@@ -118,7 +129,8 @@ export function encodeRegisterRings(rings: TunRegisterRings, arch: WintunArch): 
  *   ERROR_INVALID_PARAMETER).
  */
 export function decodeRegisterRings(bytes: Uint8Array, arch: WintunArch): TunRegisterRings {
-  const layout = TUN_REGISTER_RINGS_LAYOUT[arch];
+  const layout = layoutOf('decodeRegisterRings', arch);
+  if (!(bytes instanceof Uint8Array)) badArgument('decodeRegisterRings', 'bytes', 'a Uint8Array', bytes);
   if (bytes.byteLength !== layout.size) {
     throw new WintunError(
       'ERR_WINTUN_INVALID_ARGUMENT',

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { WintunError, WINTUN_DEFAULT_RING_CAPACITY, isValidRingCapacity, type Session } from '@wintun-ts/session';
+import { WintunError, type Session } from '@wintun-ts/session';
+import { parseStartSessionOptions } from './session-options.js';
 import { networkOf, parseCidr, parseIp, validateAdapterName, validateTunnelType, normalizeGuid } from './net.js';
 import type {
   AdapterAddress,
@@ -82,7 +83,11 @@ function parseRoute(route: RouteOptions): ParsedRoute {
 export class Adapter implements AsyncDisposable {
   readonly #backend: AdapterBackend;
   #closing: Promise<void> | undefined;
+  #deleting: Promise<void> | undefined;
   #session: Session | undefined;
+  #starting: Promise<Session> | undefined;
+  /** Set once close() or delete() began: no new start, and a start in flight closes its session. */
+  #teardown = false;
 
   private constructor(backend: AdapterBackend) {
     this.#backend = backend;
@@ -172,7 +177,7 @@ export class Adapter implements AsyncDisposable {
   }
 
   #live(): AdapterBackend {
-    if (this.#closing !== undefined) {
+    if (this.#closing !== undefined || this.#teardown) {
       throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.#backend.name} is closed; open or create it again.`);
     }
     return this.#backend;
@@ -249,45 +254,78 @@ export class Adapter implements AsyncDisposable {
   /**
    * Starts the session of this adapter: registers two rings of `capacity` bytes and starts moving
    * packets. An adapter has at most one session at a time (Wintun allows one ring registration).
+   * The other options tune the session (`waitTimeoutMs`, `spin`, `oldDriverGuard`; see
+   * docs/guides/performance.md); each platform has its own defaults (the old-driver guard is on
+   * on Windows, off on Linux).
    *
-   * @throws WintunError `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_ALREADY_REGISTERED` (a session
-   *   is running, here or in another process), `ERR_WINTUN_ACCESS_DENIED`.
+   * Lifecycle: a {@link Adapter.close} or {@link Adapter.delete} that begins while the start is
+   * in flight waits for it; the start then closes its new session and rejects with
+   * `ERR_WINTUN_CLOSED`. Nothing is left running either way.
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (options not an object, or a field of the
+   *   wrong type or range), `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_ALREADY_REGISTERED` (a
+   *   session is running or starting, here or in another process), `ERR_WINTUN_ACCESS_DENIED`,
+   *   `ERR_WINTUN_CLOSED` (the adapter is or was closed during the start).
    */
   async startSession(options: StartSessionOptions = {}): Promise<Session> {
     const backend = this.#live();
-    const capacity = options.capacity ?? WINTUN_DEFAULT_RING_CAPACITY;
-    if (!isValidRingCapacity(capacity)) {
-      throw new WintunError(
-        'ERR_WINTUN_INVALID_CAPACITY',
-        `capacity must be a power of two between 0x20000 (128 KiB) and 0x4000000 (64 MiB), got ${String(capacity)}; the default is 0x400000.`,
-      );
+    const { capacity, session: sessionOptions } = parseStartSessionOptions(options);
+    if (this.#starting !== undefined) {
+      throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `Adapter ${backend.name} has a session starting; await it (or close it) before starting another.`);
     }
     if (this.#session !== undefined && this.#session.isOpen) {
       throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `Adapter ${backend.name} already has a session; close it before starting another.`);
     }
-    const session = await backend.startSession(capacity);
-    this.#session = session;
-    return session;
+    const start = backend.startSession(capacity, sessionOptions);
+    this.#starting = start;
+    try {
+      const session = await start;
+      if (this.#teardown) {
+        await session.close();
+        throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${backend.name} was closed while its session was starting; the new session was closed.`);
+      }
+      this.#session = session;
+      return session;
+    } finally {
+      this.#starting = undefined;
+    }
+  }
+
+  /** Marks the adapter as going away and waits for a start in flight (closing what it started). */
+  async #settleStart(): Promise<void> {
+    this.#teardown = true;
+    const start = this.#starting;
+    if (start === undefined) return;
+    const session = await start.catch(() => undefined);
+    await session?.close();
   }
 
   /**
-   * Closes the adapter: ends its running session first, then releases the adapter, deleting it if
-   * this object created it (and, on Linux, it is not persistent). Idempotent; concurrent calls
-   * share one teardown.
+   * Closes the adapter: waits for a session start in flight, ends its running session, then
+   * releases the adapter, deleting it if this object created it (and, on Linux, it is not
+   * persistent). Idempotent; concurrent calls share one teardown.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await this.#settleStart();
       await this.#session?.close();
       await this.#backend.close();
     })();
     return this.#closing;
   }
 
-  /** Deletes the adapter from the system, persistent or not, after ending its session. Idempotent. */
-  async delete(): Promise<void> {
-    await this.#session?.close();
-    await this.#backend.delete();
-    await this.close();
+  /**
+   * Deletes the adapter from the system, persistent or not, after a session start in flight
+   * settled and its session ended. Idempotent.
+   */
+  delete(): Promise<void> {
+    this.#deleting ??= (async () => {
+      await this.#settleStart();
+      await this.#session?.close();
+      await this.#backend.delete();
+      await this.close();
+    })();
+    return this.#deleting;
   }
 
   /** Same as {@link Adapter.close}, for `await using`. */

@@ -53,7 +53,7 @@ export type {
 export { parseIp, parseCidr, validateAdapterName, validateTunnelType, normalizeGuid, MAX_ADAPTER_NAME_LENGTH } from './net.js';
 export type { IpAddress, IpPrefix } from './net.js';
 export { Session } from '@wintun-ts/session';
-export type { SessionOptions, SessionStats, ReceiveOptions, ReceivedPacket, SendSlot } from '@wintun-ts/session';
+export type { SessionOptions, SessionStats, ReceiveOptions, ReceivedPacket, SendSlot, DriverStats } from '@wintun-ts/session';
 export {
   WintunError,
   WintunErrorCodes,
@@ -65,7 +65,3 @@ export {
   isValidRingCapacity,
 } from '@wintun-ts/session';
 export type { WintunErrorCode, WintunErrorCodeInfo } from '@wintun-ts/session';
-// Until the session carries its driver's counters (`session.driverStats`), the Linux backend's
-// accessor and its counter type are the adapter's.
-export { getDriverStats } from './linux/backend.js';
-export type { DriverStats } from './linux/backend.js';

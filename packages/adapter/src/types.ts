@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Session } from '@wintun-ts/session';
+import type { Session, SessionOptions } from '@wintun-ts/session';
 import type { IpPrefix } from './net.js';
 
 /** Severity of a log line from the platform layer (wintun.dll's levels: INFO 0, WARN 1, ERR 2). */
@@ -85,8 +85,13 @@ export interface RouteOptions {
   readonly metric?: number | undefined;
 }
 
-/** Options of {@link Adapter.startSession}. */
-export interface StartSessionOptions {
+/**
+ * Options of {@link Adapter.startSession}: the ring capacity and the session's own tuning (see
+ * `SessionOptions` and docs/guides/performance.md). Each platform picks its own defaults for what
+ * is left out: the old-driver guard is on by default on Windows (it protects against Wintun
+ * 0.14.1 drivers) and off on Linux (the driver loops there have the fence; nothing to guard).
+ */
+export interface StartSessionOptions extends SessionOptions {
   /** Ring capacity in bytes for both rings: a power of two in [0x20000, 0x4000000]. Default 0x400000 (4 MiB). */
   readonly capacity?: number | undefined;
 }
@@ -134,8 +139,13 @@ export interface AdapterBackend {
   removeRoute(route: ParsedRoute): Promise<void>;
   /** Sets the DNS servers (and search domains) of the adapter. */
   setDns(servers: readonly IpPrefix[], searchDomains: readonly string[]): Promise<void>;
-  /** Registers rings and starts the one session this adapter may have. */
-  startSession(capacity: number): Promise<Session>;
+  /**
+   * Registers rings of `capacity` bytes and starts the one session this adapter may have, with
+   * `options` (validated) over the backend's own defaults. A `close()`/`delete()` that begins
+   * while this is in flight waits for it; the start then closes its new session and rejects with
+   * `ERR_WINTUN_CLOSED`.
+   */
+  startSession(capacity: number, options?: SessionOptions): Promise<Session>;
   /** Releases the adapter; deletes it when this process created it and it is not persistent. Idempotent. */
   close(): Promise<void>;
   /** Deletes the adapter from the system (also persistent ones). Idempotent. */

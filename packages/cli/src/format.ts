@@ -59,7 +59,7 @@ export function snapshotOf(stats: SessionStats, driver: DriverStats | null = nul
     rxBytes: stats.bytesReceived,
     txPackets: stats.packetsSent,
     txBytes: stats.bytesSent,
-    drops: stats.sendDrops + (driver === null ? 0 : driver.producerDrops + driver.kernelDrops),
+    drops: stats.sendDrops + (driver === null ? 0 : driver.producerDrops + driver.kernelDrops + driver.oversizeDrops),
   };
 }
 

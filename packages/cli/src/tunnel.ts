@@ -25,7 +25,7 @@ import { checkInterrupted, CliError, UsageError } from './errors.js';
 import { ExitCode, interruptExitCode, writeLine, type CliIo } from './io.js';
 import { capacityOption, flag, intOption, listOption, secondsOption, stringOption, type OptionSpec, type OptionValues } from './command.js';
 import { StatusLine, snapshotOf } from './format.js';
-import { classifyEcho, driverStatsOf, echoReplyInPlace, type EchoFilter } from './library.js';
+import { classifyEcho, echoReplyInPlace, type EchoFilter } from './library.js';
 
 /** The platform's adapter-name rules. */
 export function namePlatform(): 'win32' | 'linux' {
@@ -431,7 +431,7 @@ export async function runTunnel(io: CliIo, config: TunnelConfig, hooks: TunnelHo
         config.echo ? 'echo on' : null,
       ].filter((x) => x !== null);
       writeLine(io.stderr, `wintun-ts: ${adapter.name} up (${what.join(', ')}). Ctrl-C to stop.`);
-      const driver = driverStatsOf(s);
+      const driver = s.driverStats;
       status = new StatusLine(io.stderr, io.stderrIsTTY, () => snapshotOf(s.stats, driver), () => `${config.echo ? ` | echoed ${echoed}` : ''}${hooks.statusExtra?.() ?? ''}`);
       status.start();
     }
@@ -470,7 +470,7 @@ export async function runTunnel(io: CliIo, config: TunnelConfig, hooks: TunnelHo
       name: adapter.name,
       created: held.created,
       seconds: Math.round(performance.now() - started) / 1000,
-      ...snapshotOf(s.stats, driverStatsOf(s)),
+      ...snapshotOf(s.stats, s.driverStats),
       echoed,
       stoppedBy: io.signal.aborted ? String(io.signal.reason) : String(stop.signal.reason),
     };

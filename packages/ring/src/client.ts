@@ -4,7 +4,7 @@
  * @module
  */
 import { WintunError } from '@wintun-ts/abi';
-import { throwBadSize, throwCorrupt, throwState, newRecordBitmap } from './internal.js';
+import { checkRing, throwBadSize, throwCorrupt, throwState, newRecordBitmap } from './internal.js';
 import type { RingMemory } from './memory.js';
 import { RING_EMPTY, RING_EOF, RING_FULL, RING_PAYLOAD_BIAS, throwClosed, type TunRing } from './ring.js';
 
@@ -50,9 +50,11 @@ export class SendRingReader {
   /**
    * Starts reading at the ring's current Head (0 for fresh memory).
    *
-   * @throws WintunError `ERR_WINTUN_CLOSED` when the memory was freed.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `ring` is not a `TunRing`;
+   *   `ERR_WINTUN_CLOSED` when the memory was freed.
    */
   constructor(ring: TunRing) {
+    checkRing('new SendRingReader', ring);
     this.ring = ring;
     this.mem = ring.memory;
     this.header = ring.header;
@@ -118,12 +120,12 @@ export class SendRingReader {
     }
     const mask = this.mask;
     const content = (tail - head) & mask;
-    if (content < 4) return this.fail(`content ${content} < 4 bytes`);
+    if (content < 4) return this.#fail(`content ${content} < 4 bytes`);
     const size = this.words[head >>> 2] as number;
-    if (size > 0xffff) return this.fail(`record Size 0x${size.toString(16)} > 0xFFFF`);
+    if (size > 0xffff) return this.#fail(`record Size 0x${size.toString(16)} > 0xFFFF`);
     const aligned = (size + 7) & ~3;
-    if (aligned > content) return this.fail(`record of ${aligned} bytes > content ${content}`);
-    if (((head - this.headRelease) & mask) + aligned > cap - 4) return this.fail('unreleased packets would exceed the capacity');
+    if (aligned > content) return this.#fail(`record of ${aligned} bytes > content ${content}`);
+    if (((head - this.headRelease) & mask) + aligned > cap - 4) return this.#fail('unreleased packets would exceed the capacity');
     const unit = head >>> 2;
     this.handedOut[unit >>> 3]! |= 1 << (unit & 7);
     this.head = (head + aligned) & mask;
@@ -133,7 +135,7 @@ export class SendRingReader {
     return head + RING_PAYLOAD_BIAS;
   }
 
-  private fail(reason: string): never {
+  #fail(reason: string): never {
     this.corrupt = reason;
     // Every later call takes the slow path, which checks EOF first and then throws again.
     this.tailSeen = this.head;
@@ -151,7 +153,7 @@ export class SendRingReader {
    *   of a handed-out record; `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   release(payloadOffset: number): void {
-    const hr = this.walkRelease(payloadOffset, 'SendRingReader.release');
+    const hr = this.#walkRelease(payloadOffset, 'SendRingReader.release');
     if (hr !== this.headPublished) {
       this.headPublished = hr;
       Atomics.store(this.header, 0, hr);
@@ -170,7 +172,7 @@ export class SendRingReader {
    * @throws WintunError as {@link SendRingReader.release}.
    */
   releaseDeferred(payloadOffset: number): void {
-    this.walkRelease(payloadOffset, 'SendRingReader.releaseDeferred');
+    this.#walkRelease(payloadOffset, 'SendRingReader.releaseDeferred');
   }
 
   /**
@@ -191,12 +193,12 @@ export class SendRingReader {
   }
 
   /** Marks a packet released and walks the released prefix; returns the new release Head. */
-  private walkRelease(payloadOffset: number, what: string): number {
+  #walkRelease(payloadOffset: number, what: string): number {
     const mem = this.mem;
     if (mem !== null && mem.freed) throwClosed(what);
-    const off = payloadOffset - RING_PAYLOAD_BIAS;
+    const off = typeof payloadOffset === 'number' ? payloadOffset - RING_PAYLOAD_BIAS : -1;
     if ((off >>> 0) !== off || off >= this.cap || (off & 3) !== 0) {
-      throwState(`${what}: ${String(payloadOffset)} is not the offset of a received packet.`);
+      throwState(`${what}: ${typeof payloadOffset === 'number' ? payloadOffset : typeof payloadOffset} is not the offset of a received packet.`);
     }
     const unit = off >>> 2;
     const bit = 1 << (unit & 7);
@@ -265,9 +267,11 @@ export class ReceiveRingWriter {
    * Starts writing at the ring's current Tail (0 for fresh memory).
    *
    * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when the Tail is not 4-aligned;
-   *   `ERR_WINTUN_CLOSED` when the memory was freed.
+   *   `ERR_WINTUN_CLOSED` when the memory was freed; `ERR_WINTUN_INVALID_ARGUMENT` when `ring` is
+   *   not a `TunRing`.
    */
   constructor(ring: TunRing) {
+    checkRing('new ReceiveRingWriter', ring);
     this.ring = ring;
     this.mem = ring.memory;
     this.header = ring.header;
@@ -316,7 +320,7 @@ export class ReceiveRingWriter {
    *   an overwritten record), `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   allocate(size: number): number {
-    if ((size & 0xffff) !== size) throwBadSize('ReceiveRingWriter.allocate', size);
+    if (typeof size !== 'number' || (size & 0xffff) !== size) throwBadSize('ReceiveRingWriter.allocate', size);
     const mem = this.mem;
     if (mem !== null && mem.freed) throwClosed('ReceiveRingWriter.allocate');
     if (this.corrupt !== null) throwCorrupt('ReceiveRingWriter.allocate', this.corrupt);
@@ -351,7 +355,7 @@ export class ReceiveRingWriter {
    *   overwritten (sticky); `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   commit(payloadOffset: number): boolean {
-    const tr = this.walkCommit(payloadOffset, 'ReceiveRingWriter.commit');
+    const tr = this.#walkCommit(payloadOffset, 'ReceiveRingWriter.commit');
     // This writer is the only writer of Tail, so its last published value stands for the shared one.
     if (tr === this.published) return false;
     this.published = tr;
@@ -370,7 +374,7 @@ export class ReceiveRingWriter {
    * @throws WintunError as {@link ReceiveRingWriter.commit}.
    */
   commitDeferred(payloadOffset: number): void {
-    this.walkCommit(payloadOffset, 'ReceiveRingWriter.commitDeferred');
+    this.#walkCommit(payloadOffset, 'ReceiveRingWriter.commitDeferred');
   }
 
   /**
@@ -393,12 +397,12 @@ export class ReceiveRingWriter {
   }
 
   /** Clears a packet's allocated bit and walks the committed prefix; returns the new release Tail. */
-  private walkCommit(payloadOffset: number, what: string): number {
+  #walkCommit(payloadOffset: number, what: string): number {
     const mem = this.mem;
     if (mem !== null && mem.freed) throwClosed(what);
-    const off = payloadOffset - RING_PAYLOAD_BIAS;
+    const off = typeof payloadOffset === 'number' ? payloadOffset - RING_PAYLOAD_BIAS : -1;
     if ((off >>> 0) !== off || off >= this.cap || (off & 3) !== 0) {
-      throwState(`${what}: ${String(payloadOffset)} is not the offset of an allocated packet.`);
+      throwState(`${what}: ${typeof payloadOffset === 'number' ? payloadOffset : typeof payloadOffset} is not the offset of an allocated packet.`);
     }
     const unit = off >>> 2;
     const bit = 1 << (unit & 7);

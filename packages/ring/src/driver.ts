@@ -6,7 +6,7 @@
  * @module
  */
 import { WintunError } from '@wintun-ts/abi';
-import { throwBadSize, throwState } from './internal.js';
+import { checkPacketList, checkRing, describeValue, throwBadSize, throwState } from './internal.js';
 import type { RingMemory } from './memory.js';
 import { RING_EMPTY, RING_EOF, RING_FULL, RING_PAYLOAD_BIAS, throwClosed, type TunRing } from './ring.js';
 
@@ -46,10 +46,11 @@ export class SendRingProducer {
    * Starts at the ring's current Tail, which must be a valid offset (the driver refuses the
    * registration otherwise, spec 2.3 step 5.6 and edge 9).
    *
-   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when Tail >= capacity or is not 4-aligned;
-   *   `ERR_WINTUN_CLOSED` when the memory was freed.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `ring` is not a `TunRing`, or when Tail
+   *   >= capacity or is not 4-aligned; `ERR_WINTUN_CLOSED` when the memory was freed.
    */
   constructor(ring: TunRing) {
+    checkRing('new SendRingProducer', ring);
     this.ring = ring;
     this.mem = ring.memory;
     this.header = ring.header;
@@ -89,7 +90,7 @@ export class SendRingProducer {
    *   `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   reserve(size: number): number {
-    if ((size & 0xffff) !== size) throwBadSize('SendRingProducer.reserve', size);
+    if (typeof size !== 'number' || (size & 0xffff) !== size) throwBadSize('SendRingProducer.reserve', size);
     const mem = this.mem;
     if (mem !== null && mem.freed) throwClosed('SendRingProducer.reserve');
     if (this.ended) return RING_EOF;
@@ -117,12 +118,12 @@ export class SendRingProducer {
     if (mem !== null && mem.freed) throwClosed('SendRingProducer.commitRecord');
     const tail = this.tail;
     if (this.reserved < 0 || payloadOffset !== tail + RING_PAYLOAD_BIAS) {
-      throwState(`SendRingProducer.commitRecord: ${String(payloadOffset)} is not the pending reservation.`);
+      throwState(`SendRingProducer.commitRecord: ${describeValue(payloadOffset)} is not the pending reservation.`);
     }
-    if ((size & 0xffff) !== size || size > this.reserved) {
+    if (typeof size !== 'number' || (size & 0xffff) !== size || size > this.reserved) {
       throw new WintunError(
         'ERR_WINTUN_INVALID_ARGUMENT',
-        `SendRingProducer.commitRecord: size must be an integer in [0, ${this.reserved}], got ${String(size)}.`,
+        `SendRingProducer.commitRecord: size must be an integer in [0, ${this.reserved}], got ${describeValue(size)}.`,
       );
     }
     this.words[tail >>> 2] = size;
@@ -138,9 +139,11 @@ export class SendRingProducer {
    * {@link SendRingProducer.publish} afterwards.
    *
    * @returns true when the batch was written (an empty batch is written trivially).
-   * @throws WintunError `ERR_WINTUN_CLOSED` after the memory was freed.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` unless `packets` is an array of `Uint8Array`s
+   *   (checked before anything changes); `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   writeBatch(packets: readonly Uint8Array[]): boolean {
+    checkPacketList('SendRingProducer.writeBatch', packets);
     const mem = this.mem;
     if (mem !== null && mem.freed) throwClosed('SendRingProducer.writeBatch');
     this.reserved = -1;
@@ -244,9 +247,11 @@ export class ReceiveRingConsumer {
    * Starts at the ring's current Head. A Head >= capacity (or unaligned) aborts at once, as the
    * driver's receive thread exits at once (spec 3.2 step 1, edge 9).
    *
-   * @throws WintunError `ERR_WINTUN_CLOSED` when the memory was freed.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `ring` is not a `TunRing`;
+   *   `ERR_WINTUN_CLOSED` when the memory was freed.
    */
   constructor(ring: TunRing) {
+    checkRing('new ReceiveRingConsumer', ring);
     this.ring = ring;
     this.mem = ring.memory;
     this.header = ring.header;
@@ -256,8 +261,8 @@ export class ReceiveRingConsumer {
     this.mask = ring.capacity - 1;
     const head = ring.loadHead();
     this.head = head;
-    if (head >= this.cap) this.abortWith(`Head 0x${head.toString(16)} >= capacity at start`);
-    else if ((head & 3) !== 0) this.abortWith(`Head 0x${head.toString(16)} is not 4-aligned at start`);
+    if (head >= this.cap) this.#abortWith(`Head 0x${head.toString(16)} >= capacity at start`);
+    else if ((head & 3) !== 0) this.#abortWith(`Head 0x${head.toString(16)} is not 4-aligned at start`);
   }
 
   /** Payload size of the packet {@link ReceiveRingConsumer.next} last returned. */
@@ -306,13 +311,13 @@ export class ReceiveRingConsumer {
     for (;;) {
       const tail = Atomics.load(header, 1) >>> 0;
       if (tail === head) break;
-      if (tail >= cap) return this.corrupt(`Tail 0x${tail.toString(16)} >= capacity`);
+      if (tail >= cap) return this.#corrupt(`Tail 0x${tail.toString(16)} >= capacity`);
       const content = (tail - head) & mask;
-      if (content < 4) return this.corrupt(`content ${content} < 4 bytes`);
+      if (content < 4) return this.#corrupt(`content ${content} < 4 bytes`);
       const size = words[head >>> 2] as number;
-      if (size > 0xffff) return this.corrupt(`record Size 0x${size.toString(16)} > 0xFFFF`);
+      if (size > 0xffff) return this.#corrupt(`record Size 0x${size.toString(16)} > 0xFFFF`);
       const aligned = (size + 7) & ~3;
-      if (aligned > content) return this.corrupt(`record of ${aligned} bytes > content ${content}`);
+      if (aligned > content) return this.#corrupt(`record of ${aligned} bytes > content ${content}`);
       const start = head;
       head = (head + aligned) & mask;
       let version: 0 | 4 | 6 = 0;
@@ -327,7 +332,7 @@ export class ReceiveRingConsumer {
         else this.ends[(this.endsStart + this.endsCount - 1) & (this.ends.length - 1)] = head;
         continue;
       }
-      if (this.endsCount === this.ends.length) this.grow();
+      if (this.endsCount === this.ends.length) this.#grow();
       this.ends[(this.endsStart + this.endsCount) & (this.ends.length - 1)] = head;
       this.endsCount++;
       this.head = head;
@@ -341,7 +346,7 @@ export class ReceiveRingConsumer {
     return RING_EMPTY;
   }
 
-  private grow(): void {
+  #grow(): void {
     const old = this.ends;
     const next = new Uint32Array(old.length * 2);
     for (let i = 0; i < this.endsCount; i++) next[i] = old[(this.endsStart + i) & (old.length - 1)] as number;
@@ -349,12 +354,12 @@ export class ReceiveRingConsumer {
     this.endsStart = 0;
   }
 
-  private corrupt(reason: string): number {
-    this.abortWith(reason);
+  #corrupt(reason: string): number {
+    this.#abortWith(reason);
     return RING_EOF;
   }
 
-  private abortWith(reason: string): void {
+  #abortWith(reason: string): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
@@ -419,6 +424,6 @@ export class ReceiveRingConsumer {
   abort(): void {
     const mem = this.mem;
     if (mem !== null && mem.freed) return;
-    this.abortWith('aborted by the caller');
+    this.#abortWith('aborted by the caller');
   }
 }

@@ -1,26 +1,26 @@
 /**
- * Ring memory: the region that holds the two `TUN_RING`s. Native memory (malloc'd on Linux,
- * `VirtualAlloc`'d on Windows, seen through `koffi.view`) is preferred, because V8 copies into and
+ * Ring memory: the region that holds the two `TUN_RING`s. Native memory (a JavaScript `ArrayBuffer`
+ * with a native address, see {@link allocateRingMemory}) is preferred, because V8 copies into and
  * out of it at plain-ArrayBuffer speed and the driver can lock it; a `SharedArrayBuffer` works for
  * pure-JS use and tests.
  *
- * Lifetime rule: free the memory only after every user is done (the driver has unregistered, i.e.
- * the device handle is closed, and every worker that attached it has stopped). Ring objects built
- * on a {@link RingMemory} check {@link RingMemory.freed} on every call and throw
- * `ERR_WINTUN_CLOSED` afterwards, so a late call on the same thread never touches freed memory; a
- * *different* thread that attached the same address has its own {@link RingMemory} and cannot see
- * the owner's free(), which is why the rule above is the caller's to keep.
+ * Lifetime rule: owned memory is reclaimed by the garbage collector, never while any view of it is
+ * reachable on this thread, so JavaScript cannot touch freed memory. {@link RingMemory.free} ends
+ * the rings' use: ring objects built on a {@link RingMemory} check {@link RingMemory.freed} on every
+ * call and throw `ERR_WINTUN_CLOSED` afterwards. A *different* thread that attached the same address
+ * ({@link attachRingMemory}), and the kernel driver, are invisible to the collector: the owner keeps
+ * its {@link RingMemory} reachable until they have stopped.
  *
  * @module
  */
 import { WintunError, loadKoffi } from '@wintun-ts/abi';
-import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_READWRITE, ringKernel32 } from './kernel32.js';
+import { checkOptions, describeValue } from './internal.js';
 
 /**
  * Where a {@link RingMemory} comes from.
- * - `'native'`: native memory, malloc'd (Linux, macOS) or `VirtualAlloc`'d (Windows), zeroed,
- *   non-moving, seen through `koffi.view`; or a non-owned view of such memory
- *   ({@link attachRingMemory}).
+ * - `'native'`: memory with a native address: a zeroed, non-moving JavaScript `ArrayBuffer` whose
+ *   backing-store address koffi reports (reclaimed by the garbage collector once no view of it is
+ *   reachable); or a non-owned `koffi.view` of such memory ({@link attachRingMemory}).
  * - `'shared'`: a `SharedArrayBuffer` (no native address; cannot be registered with a driver).
  * - `'external'`: a caller-supplied buffer ({@link wrapRingMemory}); for hosts where koffi views
  *   of foreign memory are not allowed (Electron's V8 memory cage): allocate a JS `ArrayBuffer`
@@ -49,8 +49,10 @@ export interface RingMemory {
   /** True after {@link RingMemory.free}; ring objects built on this memory then throw `ERR_WINTUN_CLOSED`. */
   readonly freed: boolean;
   /**
-   * Marks the memory freed and, when owned and native, releases it (`koffi.free` / `VirtualFree`).
-   * Idempotent. Call only when no thread and no driver uses the memory any more.
+   * Marks the memory freed: every ring object built on it throws `ERR_WINTUN_CLOSED` from then on.
+   * Idempotent. Owned memory is reclaimed by the garbage collector once no view of it is reachable
+   * (never earlier, so a stale view can never reach freed memory). Call only when no other thread
+   * and no driver uses the memory any more, and keep this object reachable until then.
    */
   free(): void;
 }
@@ -89,42 +91,37 @@ function checkLength(byteLength: number, what: string): void {
   if (!Number.isSafeInteger(byteLength) || byteLength <= 0 || byteLength > MAX_REGION) {
     throw new WintunError(
       'ERR_WINTUN_INVALID_ARGUMENT',
-      `${what}: byteLength must be an integer in [1, ${MAX_REGION}], got ${String(byteLength)}.`,
+      `${what}: byteLength must be an integer in [1, ${MAX_REGION}], got ${describeValue(byteLength)}.`,
     );
   }
 }
 
+/**
+ * Native ring memory is a plain, non-resizable JavaScript `ArrayBuffer` whose backing store koffi
+ * reports the address of. V8 allocates it zeroed (as the protocol requires), off the JS heap, and
+ * never moves it; V8 frees it only when no `ArrayBuffer`, typed array or subarray of it is reachable
+ * any more. That is the use-after-free guard of the whole stack: a view handed to user code (a
+ * lease's `data`, a send slot's `data`, the `bytes` a drain callback got and stashed) keeps its
+ * memory alive, so no sequence of JavaScript calls can touch freed native memory, and
+ * {@link RingMemory.free} only has to end the rings' use of it. The one party GC cannot see is the
+ * driver (the kernel, or a worker that attached the address): the owner keeps the memory reachable
+ * until the driver has stopped (a `Session` holds it while open and until its driver link closed).
+ */
 function allocateNative(byteLength: number): RingMemory {
   const koffi = loadKoffi();
-  if (process.platform === 'win32') {
-    const k32 = ringKernel32();
-    const address = k32.VirtualAlloc(null, byteLength, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-    if (address === null || address === 0n) {
-      const code = k32.GetLastError();
-      throw new WintunError('ERR_WINTUN_OS', `allocateRingMemory: VirtualAlloc(${byteLength}) failed with Win32 error ${code}.`, {
-        win32Code: code,
-        syscall: 'VirtualAlloc',
-      });
-    }
-    const buffer = koffi.view(address, byteLength);
-    // VirtualAlloc'd pages are zero-filled by the OS, as the protocol requires.
-    return new RingMemoryImpl('native', buffer, address, byteLength, true, () => {
-      k32.VirtualFree(address, 0, MEM_RELEASE);
+  let buffer: ArrayBuffer;
+  try {
+    buffer = new ArrayBuffer(byteLength);
+  } catch (cause) {
+    throw new WintunError('ERR_WINTUN_OS', `allocateRingMemory: the runtime refused ${byteLength} bytes of memory.`, { cause, syscall: 'ArrayBuffer' });
+  }
+  const address = koffi.address(buffer);
+  if (typeof address !== 'bigint' || address === 0n) {
+    throw new WintunError('ERR_WINTUN_OS', `allocateRingMemory: no native address for ${byteLength} bytes of ring memory.`, {
+      syscall: 'koffi.address',
     });
   }
-  const raw: unknown = koffi.alloc('uint8_t', byteLength);
-  const address = typeof raw === 'bigint' ? raw : koffi.address(raw);
-  if (address === 0n) {
-    throw new WintunError('ERR_WINTUN_OS', `allocateRingMemory: allocating ${byteLength} bytes of native memory failed.`, {
-      syscall: 'malloc',
-    });
-  }
-  const buffer = koffi.view(address, byteLength);
-  // malloc does not zero: the ring headers must start at 0 (spec 1.3), so zero everything.
-  new Uint8Array(buffer).fill(0);
-  return new RingMemoryImpl('native', buffer, address, byteLength, true, () => {
-    koffi.free(raw);
-  });
+  return new RingMemoryImpl('native', buffer, address, byteLength, true, null);
 }
 
 /**
@@ -138,9 +135,10 @@ function allocateNative(byteLength: number): RingMemory {
  */
 export function allocateRingMemory(byteLength: number, options: AllocateRingMemoryOptions = {}): RingMemory {
   checkLength(byteLength, 'allocateRingMemory');
+  checkOptions('allocateRingMemory', options);
   const kind = options.kind;
   if (kind !== undefined && kind !== 'native' && kind !== 'shared') {
-    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `allocateRingMemory: kind must be 'native' or 'shared', got ${String(kind)}.`);
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `allocateRingMemory: kind must be 'native' or 'shared', got ${describeValue(kind)}.`);
   }
   if (kind === 'shared') {
     return new RingMemoryImpl('shared', new SharedArrayBuffer(byteLength), null, byteLength, true, null);
@@ -191,7 +189,11 @@ export interface WrapRingMemoryOptions {
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for an empty buffer or a bad address.
  */
 export function wrapRingMemory(buffer: ArrayBuffer | SharedArrayBuffer, options: WrapRingMemoryOptions = {}): RingMemory {
+  if (!(buffer instanceof ArrayBuffer) && !(buffer instanceof SharedArrayBuffer)) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `wrapRingMemory: buffer must be an ArrayBuffer or SharedArrayBuffer, got ${describeValue(buffer)}.`);
+  }
   checkLength(buffer.byteLength, 'wrapRingMemory');
+  checkOptions('wrapRingMemory', options);
   const address = options.address ?? null;
   if (address !== null && (typeof address !== 'bigint' || address <= 0n)) {
     throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'wrapRingMemory: address must be a non-zero bigint or null.');

@@ -13,6 +13,7 @@ import {
   ringSizeFromCapacity,
 } from '@wintun-ts/abi';
 import type { RingMemory } from './memory.js';
+import { describeValue } from './internal.js';
 
 /** Status: the ring has nothing to read. Offsets are >= 0; statuses are negative. */
 export const RING_EMPTY = -1;
@@ -37,6 +38,13 @@ export function assertLittleEndian(): void {
   if (littleEndian === undefined) littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   if (!littleEndian) {
     throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', 'The Wintun ring layout is little-endian; this host is big-endian.');
+  }
+}
+
+/** Checks a header value to store: an integer that fits 32 bits (signed or unsigned). */
+function checkWord(what: string, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${what}: the value must be a 32-bit integer, got ${describeValue(v)}.`);
   }
 }
 
@@ -83,15 +91,21 @@ export class TunRing {
    */
   constructor(buffer: ArrayBufferLike, byteOffset: number, capacity: number, memory?: RingMemory | null | undefined) {
     assertLittleEndian();
+    if (!(buffer instanceof ArrayBuffer) && !(typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer)) {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `TunRing: buffer must be an ArrayBuffer or SharedArrayBuffer, got ${describeValue(buffer)}.`);
+    }
+    if (memory !== undefined && memory !== null && (typeof memory !== 'object' || typeof (memory as RingMemory).freed !== 'boolean')) {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `TunRing: memory must be a RingMemory or null, got ${describeValue(memory)}.`);
+    }
     if (!isValidRingCapacity(capacity)) {
       throw new WintunError(
         'ERR_WINTUN_INVALID_CAPACITY',
-        `Ring capacity ${String(capacity)} is not a power of two in [0x20000, 0x4000000].`,
+        `Ring capacity ${describeValue(capacity)} is not a power of two in [0x20000, 0x4000000].`,
       );
     }
     const ringSize = ringSizeFromCapacity(capacity);
-    if (!Number.isSafeInteger(byteOffset) || byteOffset < 0 || (byteOffset & 3) !== 0) {
-      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `Ring byteOffset must be a non-negative multiple of 4, got ${String(byteOffset)}.`);
+    if (typeof byteOffset !== 'number' || !Number.isSafeInteger(byteOffset) || byteOffset < 0 || byteOffset % 4 !== 0) {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `Ring byteOffset must be a non-negative multiple of 4, got ${describeValue(byteOffset)}.`);
     }
     if (byteOffset + ringSize > buffer.byteLength) {
       throw new WintunError(
@@ -114,7 +128,7 @@ export class TunRing {
   }
 
   /** @internal */
-  private check(): void {
+  #check(): void {
     if (this.memory !== null && this.memory.freed) throwClosed('TunRing');
   }
 
@@ -124,7 +138,7 @@ export class TunRing {
    * @throws WintunError `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   loadHead(): number {
-    this.check();
+    this.#check();
     return Atomics.load(this.header, 0) >>> 0;
   }
 
@@ -134,7 +148,8 @@ export class TunRing {
    * @throws WintunError `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   storeHead(v: number): void {
-    this.check();
+    checkWord('TunRing.storeHead', v);
+    this.#check();
     Atomics.store(this.header, 0, v | 0);
   }
 
@@ -144,7 +159,7 @@ export class TunRing {
    * @throws WintunError `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   loadTail(): number {
-    this.check();
+    this.#check();
     return Atomics.load(this.header, 1) >>> 0;
   }
 
@@ -154,7 +169,8 @@ export class TunRing {
    * @throws WintunError `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   storeTail(v: number): void {
-    this.check();
+    checkWord('TunRing.storeTail', v);
+    this.#check();
     Atomics.store(this.header, 1, v | 0);
   }
 
@@ -164,7 +180,7 @@ export class TunRing {
    * @throws WintunError `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   loadAlertable(): number {
-    this.check();
+    this.#check();
     return Atomics.load(this.header, TUN_RING_ALERTABLE_OFFSET >> 2);
   }
 
@@ -174,7 +190,8 @@ export class TunRing {
    * @throws WintunError `ERR_WINTUN_CLOSED` after the memory was freed.
    */
   storeAlertable(v: number): void {
-    this.check();
+    checkWord('TunRing.storeAlertable', v);
+    this.#check();
     Atomics.store(this.header, TUN_RING_ALERTABLE_OFFSET >> 2, v | 0);
   }
 }
@@ -188,12 +205,15 @@ export interface RingPairLayout {
 }
 
 function checkLayout(layout: RingPairLayout): void {
+  if (typeof layout !== 'object' || layout === null) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `The ring layout must be { sendCapacity, receiveCapacity }, got ${describeValue(layout)}.`);
+  }
   for (const [name, capacity] of [
     ['sendCapacity', layout.sendCapacity],
     ['receiveCapacity', layout.receiveCapacity],
   ] as const) {
     if (!isValidRingCapacity(capacity)) {
-      throw new WintunError('ERR_WINTUN_INVALID_CAPACITY', `${name} ${String(capacity)} is not a power of two in [0x20000, 0x4000000].`);
+      throw new WintunError('ERR_WINTUN_INVALID_CAPACITY', `${name} ${describeValue(capacity)} is not a power of two in [0x20000, 0x4000000].`);
     }
   }
 }
@@ -227,6 +247,9 @@ export interface RingPair {
  *   `ERR_WINTUN_CLOSED` (memory already freed).
  */
 export function createRingPair(memory: RingMemory, layout: RingPairLayout, byteOffset = 0): RingPair {
+  if (typeof memory !== 'object' || memory === null || typeof memory.freed !== 'boolean' || memory.buffer === undefined) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `createRingPair: memory must be a RingMemory, got ${describeValue(memory)}.`);
+  }
   checkLayout(layout);
   if (memory.freed) throwClosed('createRingPair');
   const send = new TunRing(memory.buffer, byteOffset, layout.sendCapacity, memory);

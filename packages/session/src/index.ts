@@ -28,7 +28,7 @@
  * @group Package root
  */
 export { Session } from './session.js';
-export type { SessionOptions, SessionStats, ReceiveOptions, ReceivedPacket, SendSlot } from './session.js';
+export type { SessionOptions, SessionStats, ReceiveOptions, ReceivedPacket, SendSlot, PacketBatch, BatchOptions, ReceiveIntoOptions } from './session.js';
 export type { DriverStats } from './driver/stats.js';
 export {
   WintunError,

@@ -4,6 +4,17 @@
  *
  * @module
  */
+import { WintunError } from '@wintun-ts/ring';
+
+function invalid(message: string): never {
+  throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', message);
+}
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) invalid(`new RateGate: ${name} must be a finite number > 0.`);
+  return value;
+}
 
 /** Options of a {@link RateGate}. */
 export interface RateGateOptions {
@@ -27,20 +38,35 @@ export class RateGate {
   #current = 0;
   #previousRate = 0;
 
-  /** @param options - threshold and window length. */
+  /**
+   * @param options - threshold and window length.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` unless the options are an object whose
+   *   fields (when given) are finite numbers > 0.
+   */
   constructor(options: RateGateOptions = {}) {
-    this.#threshold = options.thresholdPps ?? 20_000;
-    this.#windowMs = options.windowMs ?? 250;
+    if (typeof options !== 'object' || options === null) invalid('new RateGate: options must be an object.');
+    this.#threshold = positive('thresholdPps', options.thresholdPps, 20_000);
+    this.#windowMs = positive('windowMs', options.windowMs, 250);
   }
 
-  /** Counts `packets` that just arrived. */
+  /**
+   * Counts `packets` that just arrived.
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` unless both arguments are numbers.
+   */
   record(packets: number, now: number = performance.now()): void {
+    if (typeof packets !== 'number' || typeof now !== 'number') invalid('RateGate.record: packets and now must be numbers.');
     this.#roll(now);
     this.#current += packets;
   }
 
-  /** True when the recent rate justifies a short spin before sleeping. */
+  /**
+   * True when the recent rate justifies a short spin before sleeping.
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` unless `now` is a number.
+   */
   shouldSpin(now: number = performance.now()): boolean {
+    if (typeof now !== 'number') invalid('RateGate.shouldSpin: now must be a number (performance.now()).');
     this.#roll(now);
     if (this.#previousRate >= this.#threshold) return true;
     const elapsed = now - this.#windowStart;

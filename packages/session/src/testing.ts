@@ -122,6 +122,13 @@ export interface TestDriver extends AsyncDisposable {
   endSession(): void;
   /** Aborts the Receive ring as the driver does on corruption: Head = 0xFFFFFFFF. */
   abortReceive(): void;
+  /**
+   * Lets the process exit while the driver runs (its worker threads stop keeping it alive), as
+   * `Session.unref()` does for the session. Idempotent.
+   */
+  unref(): void;
+  /** Undoes {@link TestDriver.unref}. Idempotent. */
+  ref(): void;
   /** Closes the session (which stops the driver workers and frees the rings). Idempotent. */
   close(): Promise<void>;
 }
@@ -164,14 +171,17 @@ function statsOf(control: Int32Array): TestDriverStats {
 /**
  * Creates a session wired to an in-memory driver in two worker threads: packets you `inject` go
  * through the Send ring to `driver.session`; packets the session sends come out of the Receive
- * ring into `sent`/`onSend`. Uses the built worker files (`dist/workers/*.js`).
+ * ring into `sent`/`onSend`. The driver loops run on the pooled driver workers (built files
+ * `dist/workers/*.js`, or the directory named by `WINTUN_TS_WORKER_DIR`); `unref()` lets a
+ * process with an idle driver exit.
  *
  * @example
  * ```ts
  * await using driver = await createTestDriver();
  * driver.inject(pingPacket);
- * const packet = await driver.session.receiveCopy();
- * driver.session.send(reply(packet));
+ * const lease = await driver.session.receive();
+ * driver.session.send(reply(lease.data));
+ * lease.release();
  * expect(await driver.nextSent({ timeout: 1000 })).toEqual(expected);
  * ```
  *
@@ -329,6 +339,8 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
       Atomics.store(workers.control, DriverControl.ABORT_RECEIVE, 1);
       writeEvent.set();
     },
+    unref: () => workers.unref(),
+    ref: () => workers.ref(),
     close: () => session.close(),
     [Symbol.asyncDispose]: () => session.close(),
   };

@@ -1,21 +1,29 @@
 /**
- * Finds the built file of a worker entry: next to the bundle (`dist/workers/<name>.js`) when this
- * code runs from `dist/`, or in `../dist/workers/` when it runs from `src/` (tests; Node cannot start
- * a Worker from a `.ts` file).
+ * Finds the built file of a worker entry: in the directory named by the environment variable
+ * `WINTUN_TS_WORKER_DIR` when it is set (the test suites bundle the worker entries from the sources
+ * into such a directory, so tests run on a fresh clone without a build), else next to the bundle
+ * (`dist/workers/<name>.js`) when this code runs from `dist/`, else in `../dist/workers/` when it
+ * runs from `src/` (Node cannot start a Worker from a `.ts` file).
  *
  * @module
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WintunError } from '@wintun-ts/ring';
+
+/** The environment variable naming a directory of built worker entries that takes precedence. */
+export const WORKER_DIR_ENV = 'WINTUN_TS_WORKER_DIR';
 
 /**
  * URL of the built worker entry `name` (`driver`, `memory-io`).
  *
- * @throws WintunError `ERR_WINTUN_WORKER_FAILED` when neither location has the file (run the build).
+ * @throws WintunError `ERR_WINTUN_WORKER_FAILED` when no location has the file (run the build).
  */
 export function workerUrl(name: string): URL {
+  const dir = process.env[WORKER_DIR_ENV];
   const candidates = [new URL(`./workers/${name}.js`, import.meta.url), new URL(`../dist/workers/${name}.js`, import.meta.url)];
+  if (dir !== undefined && dir !== '') candidates.unshift(pathToFileURL(join(dir, `${name}.js`)));
   for (const url of candidates) {
     if (existsSync(fileURLToPath(url))) return url;
   }

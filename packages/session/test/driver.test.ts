@@ -5,6 +5,21 @@ import { isWintunError } from '@wintun-ts/session';
 import { loadKoffi } from '@wintun-ts/session/linux';
 import { createTestDriver } from '../src/testing.js';
 
+/** A copy of the next packet (the old `receiveCopy`): a lease, copied and released. */
+async function receiveCopy(session: import('@wintun-ts/session').Session, options?: import('@wintun-ts/session').ReceiveOptions): Promise<Uint8Array> {
+  using lease = await session.receive(options);
+  return lease.data.slice();
+}
+
+/** A copy of the next ready packet or null (the old `tryReceiveCopy`). */
+function tryReceiveCopy(session: import('@wintun-ts/session').Session): Uint8Array | null {
+  const lease = session.tryReceive();
+  if (lease === null) return null;
+  const copy = lease.data.slice();
+  lease.release();
+  return copy;
+}
+
 const canNative = (() => {
   try {
     loadKoffi();
@@ -26,11 +41,13 @@ function ip4(src: number, dst: number, payload = 8): Uint8Array {
 // ---- A user's code: an echo service that swaps addresses and sends every packet back. ----
 async function echoService(session: import('@wintun-ts/session').Session, signal: AbortSignal): Promise<number> {
   let echoed = 0;
-  for await (const packet of session.packets({ signal })) {
-    const reply = packet.slice();
-    reply.set(packet.subarray(16, 20), 12);
-    reply.set(packet.subarray(12, 16), 16);
-    if (session.send(reply)) echoed++;
+  for await (const batch of session.batches({ signal })) {
+    for (const packet of batch) {
+      const reply = packet.slice();
+      reply.set(packet.subarray(16, 20), 12);
+      reply.set(packet.subarray(12, 16), 16);
+      if (session.send(reply)) echoed++;
+    }
   }
   return echoed;
 }
@@ -77,7 +94,7 @@ describe('in-memory driver, from a user point of view', () => {
   it.skipIf(!canNative)('works over native ring memory (koffi view, attached by address in the workers)', async () => {
     await using driver = await createTestDriver({ memory: 'native' });
     driver.inject(ip4(1, 2));
-    expect((await driver.session.receiveCopy({ timeout: 2000 })).byteLength).toBe(28);
+    expect((await receiveCopy(driver.session, { timeout: 2000 })).byteLength).toBe(28);
     driver.session.send(ip4(2, 1));
     expect((await driver.nextSent({ timeout: 2000 })).byteLength).toBe(28);
   });
@@ -104,7 +121,7 @@ describe('in-memory driver, from a user point of view', () => {
     await using driver = await createTestDriver();
     const seen: Uint8Array[] = [];
     const loop = (async () => {
-      for await (const p of driver.session) seen.push(p);
+      for await (const batch of driver.session) for (const p of batch) seen.push(p.slice());
     })();
     driver.inject(ip4(1, 2));
     await expect.poll(() => seen.length).toBe(1);
@@ -135,7 +152,7 @@ describe('in-memory driver, from a user point of view', () => {
     await expect.poll(() => driver.stats.produced + driver.stats.producerDrops).toBe(200);
     expect(driver.stats.producerDrops).toBeGreaterThan(0);
     let n = 0;
-    while (driver.session.tryReceiveCopy() !== null) n++;
+    while (tryReceiveCopy(driver.session) !== null) n++;
     expect(n).toBe(driver.stats.produced);
   });
 });

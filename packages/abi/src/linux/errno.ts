@@ -4,6 +4,7 @@
  * @module
  */
 import { errnoError, type WintunError } from '../errors.js';
+import { badArgument } from '../check.js';
 
 /**
  * The errno values wintun-ts meets on Linux, by name. Frozen; use {@link linuxErrnoName} for the
@@ -64,6 +65,7 @@ const NAMES: ReadonlyMap<number, string> = new Map(
  * Pure; no native code.
  */
 export function linuxErrnoName(errno: number): string {
+  if (typeof errno !== 'number') badArgument('linuxErrnoName', 'errno', 'a number', errno);
   return NAMES.get(errno) ?? `E${errno}`;
 }
 
@@ -77,5 +79,6 @@ export function linuxErrnoName(errno: number): string {
  * @param what - what the caller was doing, for the message.
  */
 export function linuxErrnoError(syscall: string, errno: number, what: string): WintunError {
+  if (typeof errno !== 'number') badArgument('linuxErrnoError', 'errno', 'a number', errno);
   return errnoError(syscall, errno, linuxErrnoName(errno), what);
 }

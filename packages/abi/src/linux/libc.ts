@@ -12,6 +12,7 @@
  * @module
  */
 import { WintunError } from '../errors.js';
+import { badArgument, checkBytes, checkFd, checkInt, checkInt32, checkString, describeValue, isDetachedView } from '../check.js';
 import { lazy, loadKoffi, type Koffi } from '../ffi.js';
 import { IFNAMSIZ, IFREQ_SIZE, IFREQ_UNION_OFFSET, LINUX_POLLFD_SIZE } from './constants.js';
 import { LINUX_ERRNO, linuxErrnoError } from './errno.js';
@@ -137,6 +138,7 @@ export function linuxErrno(): number {
 
 /** The C library's description of an errno value (`strerror`). */
 export function linuxStrerror(errno: number): string {
+  checkInt32('linuxStrerror', 'errno', errno);
   return linuxLibc().strerror(errno);
 }
 
@@ -145,6 +147,7 @@ function fail(syscall: string, what: string): never {
 }
 
 function span(buf: LinuxBuffer, length: number | undefined, argument: string): number {
+  if (typeof buf !== 'bigint' && (!(buf instanceof Uint8Array) || isDetachedView(buf))) badArgument(argument, 'the buffer', 'a Uint8Array or a native address (bigint)', buf);
   if (typeof buf === 'bigint') {
     if (buf === 0n) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${argument}: the address is NULL.`);
     if (length === undefined || !Number.isInteger(length) || length < 0) {
@@ -153,8 +156,8 @@ function span(buf: LinuxBuffer, length: number | undefined, argument: string): n
     return length;
   }
   if (length === undefined) return buf.byteLength;
-  if (!Number.isInteger(length) || length < 0 || length > buf.byteLength) {
-    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${argument}: length ${length} is outside the ${buf.byteLength}-byte buffer.`);
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || length > buf.byteLength) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${argument}: length ${describeValue(length)} is outside the ${buf.byteLength}-byte buffer.`);
   }
   return length;
 }
@@ -166,6 +169,9 @@ function span(buf: LinuxBuffer, length: number | undefined, argument: string): n
  *   `ERR_WINTUN_ACCESS_DENIED`, ...), syscall `open(<path>)`.
  */
 export function linuxOpen(path: string, flags: number, mode = 0): number {
+  checkString('linuxOpen', 'path', path, true);
+  checkInt32('linuxOpen', 'flags', flags);
+  checkInt('linuxOpen', 'mode', mode, 0, 0o7777);
   const fd = linuxLibc().open(path, flags, mode);
   if (fd < 0) fail(`open(${path})`, `Opening ${path}`);
   return fd;
@@ -178,6 +184,7 @@ export function linuxOpen(path: string, flags: number, mode = 0): number {
  * @throws WintunError on `EBADF` and other errors.
  */
 export function linuxClose(fd: number): void {
+  checkInt('linuxClose', 'fd', fd, -0x80000000, 0x7fffffff);
   if (fd < 0) return;
   if (linuxLibc().close(fd) < 0) {
     const errno = linuxErrno();
@@ -193,6 +200,7 @@ export function linuxClose(fd: number): void {
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a NULL address or a length outside the buffer.
  */
 export function linuxRead(fd: number, target: LinuxBuffer, length?: number): number {
+  if (typeof fd !== 'number' || (fd | 0) !== fd || fd < 0) checkFd('linuxRead', fd);
   const n = linuxLibc().read(fd, target, span(target, length, 'linuxRead'));
   return n < 0 ? -linuxErrno() : n;
 }
@@ -204,6 +212,7 @@ export function linuxRead(fd: number, target: LinuxBuffer, length?: number): num
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a NULL address or a length outside the buffer.
  */
 export function linuxWrite(fd: number, source: LinuxBuffer, length?: number): number {
+  if (typeof fd !== 'number' || (fd | 0) !== fd || fd < 0) checkFd('linuxWrite', fd);
   const n = linuxLibc().write(fd, source, span(source, length, 'linuxWrite'));
   return n < 0 ? -linuxErrno() : n;
 }
@@ -215,7 +224,14 @@ export function linuxWrite(fd: number, source: LinuxBuffer, length?: number): nu
  * @param name - the request's name for errors, e.g. `TUNSETIFF`.
  * @throws WintunError from the errno, syscall `ioctl(<name>)`.
  */
-export function linuxIoctl(fd: number, request: number, arg: LinuxBuffer | number | null, name: string, what = `ioctl ${name} on fd ${fd}`): number {
+export function linuxIoctl(fd: number, request: number, arg: LinuxBuffer | number | null, name: string, what?: string): number {
+  checkFd('linuxIoctl', fd);
+  checkInt32('linuxIoctl', 'request', request);
+  if (arg !== null && typeof arg !== 'bigint' && !(arg instanceof Uint8Array)) checkInt32('linuxIoctl', 'arg', arg);
+  if (typeof arg === 'bigint' && arg === 0n) badArgument('linuxIoctl', 'arg', 'a non-NULL address, a Uint8Array, an integer or null', arg);
+  checkString('linuxIoctl', 'name', name);
+  if (what !== undefined) checkString('linuxIoctl', 'what', what);
+  what ??= `ioctl ${name} on fd ${fd}`;
   const libc = linuxLibc();
   const result = typeof arg === 'number' ? libc.ioctlInt(fd, request, arg) : libc.ioctlPtr(fd, request, arg);
   if (result < 0) fail(`ioctl(${name})`, what);
@@ -233,8 +249,10 @@ let pollView: DataView | undefined;
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a negative or non-integer timeout.
  */
 export function linuxPoll(fd: number, events: number, timeoutMs: number): number {
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {
-    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `linuxPoll: timeoutMs must be a non-negative integer (waits are bounded), got ${timeoutMs}.`);
+  if (typeof fd !== 'number' || (fd | 0) !== fd || fd < 0) checkFd('linuxPoll', fd);
+  if (typeof events !== 'number' || (events & 0xffff) !== events) checkInt('linuxPoll', 'events', events, 0, 0xffff);
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 0x7fffffff) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `linuxPoll: timeoutMs must be an integer in [0, 2147483647] (waits are bounded), got ${describeValue(timeoutMs)}.`);
   }
   if (pollfd === undefined) {
     pollfd = new Uint8Array(LINUX_POLLFD_SIZE);
@@ -258,6 +276,9 @@ export function linuxPoll(fd: number, events: number, timeoutMs: number): number
  * @throws WintunError from the errno, syscall `fcntl`.
  */
 export function linuxFcntl(fd: number, cmd: number, arg = 0): number {
+  checkFd('linuxFcntl', fd);
+  checkInt32('linuxFcntl', 'cmd', cmd);
+  checkInt32('linuxFcntl', 'arg', arg);
   const result = linuxLibc().fcntl(fd, cmd, arg);
   if (result < 0) fail('fcntl', `fcntl(${cmd}) on fd ${fd}`);
   return result;
@@ -269,6 +290,9 @@ export function linuxFcntl(fd: number, cmd: number, arg = 0): number {
  * @throws WintunError from the errno, syscall `socket`.
  */
 export function linuxSocket(domain: number, type: number, protocol: number): number {
+  checkInt32('linuxSocket', 'domain', domain);
+  checkInt32('linuxSocket', 'type', type);
+  checkInt32('linuxSocket', 'protocol', protocol);
   const fd = linuxLibc().socket(domain, type, protocol);
   if (fd < 0) fail('socket', `Creating a socket (domain ${domain}, type ${type}, protocol ${protocol})`);
   return fd;
@@ -280,6 +304,8 @@ export function linuxSocket(domain: number, type: number, protocol: number): num
  * @throws WintunError from the errno, syscall `bind`.
  */
 export function linuxBind(fd: number, sockaddr: Uint8Array): void {
+  checkFd('linuxBind', fd);
+  checkBytes('linuxBind', 'sockaddr', sockaddr);
   if (linuxLibc().bind(fd, sockaddr, sockaddr.byteLength) < 0) fail('bind', `Binding socket fd ${fd}`);
 }
 
@@ -289,6 +315,8 @@ export function linuxBind(fd: number, sockaddr: Uint8Array): void {
  * @throws WintunError from the errno, syscall `getsockname`.
  */
 export function linuxGetsockname(fd: number, sockaddr: Uint8Array): number {
+  checkFd('linuxGetsockname', fd);
+  checkBytes('linuxGetsockname', 'sockaddr', sockaddr);
   const len = new Uint32Array([sockaddr.byteLength]);
   if (linuxLibc().getsockname(fd, sockaddr, new Uint8Array(len.buffer)) < 0) fail('getsockname', `Reading the address of socket fd ${fd}`);
   return len[0] as number;
@@ -300,6 +328,10 @@ export function linuxGetsockname(fd: number, sockaddr: Uint8Array): number {
  * @throws WintunError from the errno, syscall `setsockopt`.
  */
 export function linuxSetsockopt(fd: number, level: number, name: number, value: Uint8Array): void {
+  checkFd('linuxSetsockopt', fd);
+  checkInt32('linuxSetsockopt', 'level', level);
+  checkInt32('linuxSetsockopt', 'name', name);
+  checkBytes('linuxSetsockopt', 'value', value);
   if (linuxLibc().setsockopt(fd, level, name, value, value.byteLength) < 0) {
     fail('setsockopt', `Setting socket option ${level}/${name} on fd ${fd}`);
   }
@@ -311,6 +343,7 @@ export function linuxSetsockopt(fd: number, level: number, name: number, value: 
  * @throws WintunError from the errno, syscall `setsockopt`.
  */
 export function linuxSetsockoptInt(fd: number, level: number, name: number, value: number): void {
+  checkInt32('linuxSetsockoptInt', 'value', value);
   linuxSetsockopt(fd, level, name, new Uint8Array(new Int32Array([value]).buffer));
 }
 
@@ -320,6 +353,8 @@ export function linuxSetsockoptInt(fd: number, level: number, name: number, valu
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a bad buffer/length.
  */
 export function linuxSend(fd: number, source: LinuxBuffer, length: number | undefined, flags: number): number {
+  if (typeof fd !== 'number' || (fd | 0) !== fd || fd < 0) checkFd('linuxSend', fd);
+  if (typeof flags !== 'number' || (flags | 0) !== flags) checkInt32('linuxSend', 'flags', flags);
   const n = linuxLibc().send(fd, source, span(source, length, 'linuxSend'), flags);
   return n < 0 ? -linuxErrno() : n;
 }
@@ -331,6 +366,9 @@ export function linuxSend(fd: number, source: LinuxBuffer, length: number | unde
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a bad buffer/length.
  */
 export function linuxSendto(fd: number, source: LinuxBuffer, length: number | undefined, flags: number, to: Uint8Array | null): number {
+  if (typeof fd !== 'number' || (fd | 0) !== fd || fd < 0) checkFd('linuxSendto', fd);
+  if (typeof flags !== 'number' || (flags | 0) !== flags) checkInt32('linuxSendto', 'flags', flags);
+  if (to !== null && !(to instanceof Uint8Array)) badArgument('linuxSendto', 'to', 'a Uint8Array or null', to);
   const n = linuxLibc().sendto(fd, source, span(source, length, 'linuxSendto'), flags, to, to === null ? 0 : to.byteLength);
   return n < 0 ? -linuxErrno() : n;
 }
@@ -342,6 +380,8 @@ export function linuxSendto(fd: number, source: LinuxBuffer, length: number | un
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a bad buffer/length.
  */
 export function linuxRecv(fd: number, target: LinuxBuffer, length: number | undefined, flags: number): number {
+  if (typeof fd !== 'number' || (fd | 0) !== fd || fd < 0) checkFd('linuxRecv', fd);
+  if (typeof flags !== 'number' || (flags | 0) !== flags) checkInt32('linuxRecv', 'flags', flags);
   const n = linuxLibc().recv(fd, target, span(target, length, 'linuxRecv'), flags);
   return n < 0 ? -linuxErrno() : n;
 }
@@ -353,6 +393,9 @@ export function linuxRecv(fd: number, target: LinuxBuffer, length: number | unde
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a bad buffer/length.
  */
 export function linuxRecvfrom(fd: number, target: LinuxBuffer, length: number | undefined, flags: number, from: Uint8Array | null): number {
+  if (typeof fd !== 'number' || (fd | 0) !== fd || fd < 0) checkFd('linuxRecvfrom', fd);
+  if (typeof flags !== 'number' || (flags | 0) !== flags) checkInt32('linuxRecvfrom', 'flags', flags);
+  if (from !== null && !(from instanceof Uint8Array)) badArgument('linuxRecvfrom', 'from', 'a Uint8Array or null', from);
   const fromlen = from === null ? null : new Uint8Array(new Uint32Array([from.byteLength]).buffer);
   const n = linuxLibc().recvfrom(fd, target, span(target, length, 'linuxRecvfrom'), flags, from, fromlen);
   return n < 0 ? -linuxErrno() : n;
@@ -373,6 +416,7 @@ export function linuxGeteuid(): number {
  * interface has that name.
  */
 export function linuxIfNameToIndex(name: string): number {
+  checkString('linuxIfNameToIndex', 'name', name, true);
   return linuxLibc().if_nametoindex(name);
 }
 
@@ -384,6 +428,8 @@ export function linuxIfNameToIndex(name: string): number {
  * @throws WintunError from the errno, syscall `setns`.
  */
 export function linuxSetns(fd: number, nstype: number): void {
+  checkFd('linuxSetns', fd);
+  checkInt32('linuxSetns', 'nstype', nstype);
   if (linuxLibc().setns(fd, nstype) < 0) fail('setns', `Entering the namespace of fd ${fd}`);
 }
 
@@ -397,6 +443,8 @@ const decoder = new TextDecoder();
  * @throws WintunError `ERR_WINTUN_NAME_INVALID` when the name needs more than 15 bytes.
  */
 export function encodeIfreq(name: string, flags = 0): Uint8Array {
+  checkString('encodeIfreq', 'name', name, true);
+  checkInt('encodeIfreq', 'flags', flags, 0, 0xffff);
   const bytes = encoder.encode(name);
   if (bytes.length >= IFNAMSIZ) {
     throw new WintunError('ERR_WINTUN_NAME_INVALID', `Interface name "${name}" is ${bytes.length} bytes; Linux allows at most ${IFNAMSIZ - 1}.`);
@@ -409,16 +457,23 @@ export function encodeIfreq(name: string, flags = 0): Uint8Array {
 
 /** The interface name stored in a `struct ifreq` (up to the first NUL). */
 export function decodeIfreqName(ifreq: Uint8Array): string {
+  checkIfreq('decodeIfreqName', ifreq);
   const end = ifreq.subarray(0, IFNAMSIZ).indexOf(0);
   return decoder.decode(ifreq.subarray(0, end < 0 ? IFNAMSIZ : end));
 }
 
 /** The u16 `ifr_flags` stored in a `struct ifreq`. */
 export function decodeIfreqFlags(ifreq: Uint8Array): number {
+  checkIfreq('decodeIfreqFlags', ifreq);
   return new DataView(ifreq.buffer, ifreq.byteOffset, ifreq.byteLength).getUint16(IFREQ_UNION_OFFSET, true);
 }
 
 /** The i32 `ifr_ifindex` / `ifr_mtu` stored in a `struct ifreq`. */
 export function decodeIfreqInt(ifreq: Uint8Array): number {
+  checkIfreq('decodeIfreqInt', ifreq);
   return new DataView(ifreq.buffer, ifreq.byteOffset, ifreq.byteLength).getInt32(IFREQ_UNION_OFFSET, true);
+}
+
+function checkIfreq(what: string, ifreq: unknown): asserts ifreq is Uint8Array {
+  if (!(ifreq instanceof Uint8Array) || ifreq.byteLength < IFREQ_SIZE) badArgument(what, 'ifreq', `a Uint8Array of at least ${IFREQ_SIZE} bytes`, ifreq);
 }

@@ -17,9 +17,11 @@ import {
   SOCKADDR_NL_SIZE,
   LINUX_AF_NETLINK,
 } from './constants.js';
+import { badArgument, checkBytes, checkInt, checkInt32, checkObject, checkString } from '../check.js';
 
 /** Rounds up to the 4-byte netlink alignment (`NLMSG_ALIGN` / `RTA_ALIGN`). */
 export function netlinkAlign(length: number): number {
+  if (typeof length !== 'number') badArgument('netlinkAlign', 'length', 'a number', length);
   return (length + 3) & ~3;
 }
 
@@ -71,6 +73,9 @@ export interface NetlinkHeader {
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when an attribute exceeds 65535 bytes.
  */
 export function encodeNetlinkMessage(header: NetlinkHeader, body: Uint8Array, attributes: readonly NetlinkAttribute[] = []): Uint8Array {
+  checkFields('encodeNetlinkMessage', 'header', header, ['type', 'flags', 'seq'], ['pid']);
+  checkBytes('encodeNetlinkMessage', 'body', body);
+  checkAttributes('encodeNetlinkMessage', attributes, 0);
   for (const attribute of attributes) {
     if (attributeLength(attribute) > 0xffff) {
       throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `Netlink attribute ${attribute.type} is longer than 65535 bytes.`);
@@ -91,6 +96,8 @@ export function encodeNetlinkMessage(header: NetlinkHeader, body: Uint8Array, at
 
 /** A u32 attribute (host order). */
 export function netlinkU32(type: number, value: number): NetlinkAttribute {
+  checkInt('netlinkU32', 'type', type, 0, 0xffff);
+  checkInt32('netlinkU32', 'value', value);
   const bytes = new Uint8Array(4);
   new DataView(bytes.buffer).setUint32(0, value >>> 0, true);
   return { type, value: bytes };
@@ -98,6 +105,8 @@ export function netlinkU32(type: number, value: number): NetlinkAttribute {
 
 /** A NUL-terminated string attribute (UTF-8). */
 export function netlinkString(type: number, value: string): NetlinkAttribute {
+  checkInt('netlinkString', 'type', type, 0, 0xffff);
+  checkString('netlinkString', 'value', value);
   const encoded = new TextEncoder().encode(value);
   const bytes = new Uint8Array(encoded.length + 1);
   bytes.set(encoded);
@@ -106,6 +115,8 @@ export function netlinkString(type: number, value: string): NetlinkAttribute {
 
 /** A raw bytes attribute (addresses in network order, ...). */
 export function netlinkBytes(type: number, value: Uint8Array): NetlinkAttribute {
+  checkInt('netlinkBytes', 'type', type, 0, 0xffff);
+  checkBytes('netlinkBytes', 'value', value);
   return { type, value };
 }
 
@@ -129,6 +140,7 @@ export interface NetlinkMessage {
  * @throws WintunError `ERR_WINTUN_OS` when a header length is impossible (truncated datagram).
  */
 export function decodeNetlinkMessages(buffer: Uint8Array): NetlinkMessage[] {
+  checkBytes('decodeNetlinkMessages', 'buffer', buffer);
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const messages: NetlinkMessage[] = [];
   let offset = 0;
@@ -155,6 +167,7 @@ export function decodeNetlinkMessages(buffer: Uint8Array): NetlinkMessage[] {
  * 0x4000) are masked off the type.
  */
 export function decodeNetlinkAttributes(bytes: Uint8Array): Map<number, Uint8Array> {
+  checkBytes('decodeNetlinkAttributes', 'bytes', bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const attributes = new Map<number, Uint8Array>();
   let offset = 0;
@@ -169,6 +182,7 @@ export function decodeNetlinkAttributes(bytes: Uint8Array): Map<number, Uint8Arr
 
 /** Reads a u32 attribute value (host order); `undefined` when absent or short. */
 export function netlinkReadU32(value: Uint8Array | undefined): number | undefined {
+  if (value !== undefined) checkBytes('netlinkReadU32', 'value', value);
   if (value === undefined || value.byteLength < 4) return undefined;
   return new DataView(value.buffer, value.byteOffset, 4).getUint32(0, true);
 }
@@ -176,6 +190,7 @@ export function netlinkReadU32(value: Uint8Array | undefined): number | undefine
 /** Reads a NUL-terminated string attribute value; `undefined` when absent. */
 export function netlinkReadString(value: Uint8Array | undefined): string | undefined {
   if (value === undefined) return undefined;
+  checkBytes('netlinkReadString', 'value', value);
   const end = value.indexOf(0);
   return new TextDecoder().decode(end < 0 ? value : value.subarray(0, end));
 }
@@ -196,6 +211,7 @@ export interface Ifinfomsg {
 
 /** Encodes a `struct ifinfomsg` (16 bytes). */
 export function encodeIfinfomsg(value: Partial<Ifinfomsg>): Uint8Array {
+  checkFields('encodeIfinfomsg', 'value', value, [], ['family', 'type', 'index', 'flags', 'change']);
   const bytes = new Uint8Array(IFINFOMSG_SIZE);
   const view = new DataView(bytes.buffer);
   view.setUint8(0, value.family ?? 0);
@@ -239,6 +255,7 @@ export interface Ifaddrmsg {
 
 /** Encodes a `struct ifaddrmsg` (8 bytes). */
 export function encodeIfaddrmsg(value: Ifaddrmsg): Uint8Array {
+  checkFields('encodeIfaddrmsg', 'value', value, ['family', 'prefixLength', 'flags', 'scope', 'index']);
   const bytes = new Uint8Array(IFADDRMSG_SIZE);
   const view = new DataView(bytes.buffer);
   view.setUint8(0, value.family);
@@ -290,6 +307,7 @@ export interface Rtmsg {
 
 /** Encodes a `struct rtmsg` (12 bytes). */
 export function encodeRtmsg(value: Rtmsg): Uint8Array {
+  checkFields('encodeRtmsg', 'value', value, ['family', 'dstLength', 'srcLength', 'tos', 'table', 'protocol', 'scope', 'type', 'flags']);
   const bytes = new Uint8Array(RTMSG_SIZE);
   const view = new DataView(bytes.buffer);
   bytes.set([value.family, value.dstLength, value.srcLength, value.tos, value.table, value.protocol, value.scope, value.type], 0);
@@ -338,6 +356,7 @@ export interface NetlinkErrorMessage {
  * @throws WintunError `ERR_WINTUN_OS` when the payload is too short.
  */
 export function decodeNetlinkError(payload: Uint8Array, flags: number): NetlinkErrorMessage {
+  checkInt32('decodeNetlinkError', 'flags', flags);
   need(payload, 4 + NLMSG_HDRLEN, 'nlmsgerr');
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   const error = view.getInt32(0, true);
@@ -354,6 +373,8 @@ export function decodeNetlinkError(payload: Uint8Array, flags: number): NetlinkE
 
 /** Encodes a `struct sockaddr_nl` (12 bytes) for `bind(2)`: pid 0 lets the kernel choose. */
 export function encodeSockaddrNl(pid = 0, groups = 0): Uint8Array {
+  checkInt32('encodeSockaddrNl', 'pid', pid);
+  checkInt32('encodeSockaddrNl', 'groups', groups);
   const bytes = new Uint8Array(SOCKADDR_NL_SIZE);
   const view = new DataView(bytes.buffer);
   view.setUint16(0, LINUX_AF_NETLINK, true);
@@ -363,7 +384,27 @@ export function encodeSockaddrNl(pid = 0, groups = 0): Uint8Array {
 }
 
 function need(payload: Uint8Array, size: number, what: string): void {
+  checkBytes(`decode ${what}`, 'payload', payload);
   if (payload.byteLength < size) {
     throw new WintunError('ERR_WINTUN_OS', `Truncated netlink ${what}: ${payload.byteLength} bytes, expected at least ${size}.`);
+  }
+}
+
+/** Checks that `value` is an object whose `required` fields (and present `optional` ones) are numbers. */
+function checkFields(what: string, name: string, value: unknown, required: readonly string[], optional: readonly string[] = []): void {
+  checkObject(what, name, value, false);
+  const record = value as Record<string, unknown>;
+  for (const field of required) checkInt32(what, `${name}.${field}`, record[field]);
+  for (const field of optional) if (record[field] !== undefined) checkInt32(what, `${name}.${field}`, record[field]);
+}
+
+/** Checks a (nested) attribute list: an array of `{ type, value }` with bytes or nested lists. */
+function checkAttributes(what: string, attributes: unknown, depth: number): void {
+  if (!Array.isArray(attributes) || depth > 8) badArgument(what, 'attributes', 'an array of { type, value } (nested at most 8 deep)', attributes);
+  for (const attribute of attributes as unknown[]) {
+    checkObject(what, 'an attribute', attribute, false);
+    const a = attribute as { type?: unknown; value?: unknown };
+    checkInt(what, 'attribute.type', a.type, 0, 0xffff);
+    if (!(a.value instanceof Uint8Array)) checkAttributes(what, a.value, depth + 1);
   }
 }

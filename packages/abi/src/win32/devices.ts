@@ -15,6 +15,7 @@ import type { GuidStruct } from './guid.js';
 import type { Win32Handle } from './kernel32.js';
 import { bindStdcall, bindStdcallOrStub, loadSystemDll, type NativeFunction } from './native.js';
 import { win32Types } from './types.js';
+import { badArgument, checkString } from '../check.js';
 
 /** `GUID_DEVCLASS_NET`: the Net device setup class. */
 export const GUID_DEVCLASS_NET = '{4D36E972-E325-11CE-BFC1-08002BE10318}';
@@ -207,14 +208,20 @@ export const advapi32: () => Advapi32 = lazy(() => {
   };
 });
 
+function checkUint16Array(what: string, buffer: unknown): void {
+  if (!(buffer instanceof Uint16Array)) badArgument(what, 'buffer', 'a Uint16Array', buffer);
+}
+
 /** Decodes a NUL-terminated UTF-16 string from a buffer (the whole buffer when it has no NUL). Pure. */
 export function utf16z(buffer: Uint16Array): string {
+  checkUint16Array('utf16z', buffer);
   const end = buffer.indexOf(0);
   return new TextDecoder('utf-16le').decode(buffer.subarray(0, end < 0 ? buffer.length : end));
 }
 
 /** Encodes a string as `REG_SZ` data: UTF-16LE with the terminating NUL. Pure. */
 export function regSzBytes(text: string): Uint8Array {
+  checkString('regSzBytes', 'text', text);
   const out = new Uint8Array((text.length + 1) * 2);
   const v = new DataView(out.buffer);
   for (let i = 0; i < text.length; i++) v.setUint16(i * 2, text.charCodeAt(i), true);
@@ -226,6 +233,7 @@ export function regSzBytes(text: string): Uint8Array {
  * ending the list) into its strings. Pure.
  */
 export function splitMultiSz(buffer: Uint16Array): string[] {
+  checkUint16Array('splitMultiSz', buffer);
   const out: string[] = [];
   let start = 0;
   for (let i = 0; i < buffer.length; i++) {

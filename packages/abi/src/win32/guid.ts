@@ -9,6 +9,7 @@
  * @module
  */
 import { WintunError } from '../errors.js';
+import { badArgument, checkBytes, checkInt, checkObject, checkString } from '../check.js';
 
 /** The `GUID` struct as koffi encodes and decodes it. */
 export interface GuidStruct {
@@ -32,6 +33,7 @@ const GUID_RE = /^\{?([0-9a-fA-F]{8})-([0-9a-fA-F]{4})-([0-9a-fA-F]{4})-([0-9a-f
  *   braces included).
  */
 export function parseGuid(text: string): Uint8Array {
+  checkString('parseGuid', 'text', text);
   const m = GUID_RE.exec(text);
   if (m === null || text.startsWith('{') !== text.endsWith('}')) {
     throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `Not a GUID: ${JSON.stringify(text)}; expected e.g. {6BA7B810-9DAD-11D1-80B4-00C04FD430C8}.`);
@@ -55,6 +57,8 @@ export function parseGuid(text: string): Uint8Array {
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `bytes` is not 16 bytes long.
  */
 export function formatGuid(bytes: Uint8Array, options: { braces?: boolean | undefined } = {}): string {
+  checkBytes('formatGuid', 'bytes', bytes);
+  checkObject('formatGuid', 'options', options);
   if (bytes.byteLength !== 16) {
     throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `A GUID is 16 bytes, got ${bytes.byteLength}.`);
   }
@@ -68,6 +72,7 @@ export function formatGuid(bytes: Uint8Array, options: { braces?: boolean | unde
 
 /** Converts the 16 bytes of a `GUID` into the struct value koffi takes for a `GUID` parameter. */
 export function guidBytesToStruct(bytes: Uint8Array): GuidStruct {
+  checkBytes('guidBytesToStruct', 'bytes', bytes);
   if (bytes.byteLength !== 16) {
     throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `A GUID is 16 bytes, got ${bytes.byteLength}.`);
   }
@@ -77,6 +82,10 @@ export function guidBytesToStruct(bytes: Uint8Array): GuidStruct {
 
 /** Converts a `GUID` struct value (as koffi decodes it) back into its 16 bytes. */
 export function guidStructToBytes(guid: GuidStruct): Uint8Array {
+  checkObject('guidStructToBytes', 'guid', guid, false);
+  for (const field of ['Data1', 'Data2', 'Data3'] as const) checkInt('guidStructToBytes', `guid.${field}`, guid[field], 0, 0xffffffff);
+  if (!Array.isArray(guid.Data4) && !ArrayBuffer.isView(guid.Data4)) badArgument('guidStructToBytes', 'guid.Data4', 'an array of 8 bytes', guid.Data4);
+  for (let i = 0; i < 8; i++) if (guid.Data4[i] !== undefined) checkInt('guidStructToBytes', `guid.Data4[${i}]`, guid.Data4[i], 0, 0xff);
   const bytes = new Uint8Array(16);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, guid.Data1 >>> 0, true);

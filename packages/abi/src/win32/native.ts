@@ -7,6 +7,7 @@
 import type { LibraryHandle, TypeObject } from 'koffi';
 import { WintunError } from '../errors.js';
 import { loadKoffi } from '../ffi.js';
+import { badArgument, checkString } from '../check.js';
 
 /** A koffi parameter or result type: a type name, a type object or a direction marker. */
 export type Win32TypeSpec = string | TypeObject | ReturnType<ReturnType<typeof loadKoffi>['out']>;
@@ -21,12 +22,20 @@ export type NativeFunction<F extends (...args: never[]) => unknown> = F & {
   readonly async: (...args: [...Parameters<F>, (error: unknown, result: ReturnType<F>) => void]) => void;
 };
 
+function checkBindArgs(what: string, lib: unknown, dll: unknown, name: unknown, params: unknown): void {
+  if (typeof lib !== 'object' || lib === null || typeof (lib as { func?: unknown }).func !== 'function') badArgument(what, 'lib', 'a koffi library handle', lib);
+  checkString(what, 'dll', dll);
+  checkString(what, 'name', name, true);
+  if (!Array.isArray(params)) badArgument(what, 'params', 'an array of koffi types', params);
+}
+
 /**
  * Throws `ERR_WINTUN_UNSUPPORTED_PLATFORM` unless running on Windows.
  *
  * @param what - what needs Windows, for the message.
  */
 export function requireWindows(what: string): void {
+  checkString('requireWindows', 'what', what);
   if (process.platform !== 'win32') {
     throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `${what} needs Windows; this is ${process.platform}.`);
   }
@@ -40,6 +49,7 @@ export function requireWindows(what: string): void {
  *   does not load.
  */
 export function loadSystemDll(name: string): LibraryHandle {
+  checkString('loadSystemDll', 'name', name, true);
   requireWindows(name);
   const koffi = loadKoffi();
   try {
@@ -63,6 +73,7 @@ export function bindStdcall<F extends (...args: never[]) => unknown>(
   params: readonly Win32TypeSpec[],
   optional = false,
 ): NativeFunction<F> | null {
+  checkBindArgs('bindStdcall', lib, dll, name, params);
   try {
     return lib.func('__stdcall', name, result as TypeObject, params as TypeObject[]) as unknown as NativeFunction<F>;
   } catch (cause) {
@@ -85,6 +96,7 @@ export function bindStdcallOrStub<F extends (...args: never[]) => unknown>(
   result: Win32TypeSpec,
   params: readonly Win32TypeSpec[],
 ): NativeFunction<F> {
+  checkBindArgs('bindStdcallOrStub', lib, dll, name, params);
   const bound = bindStdcall<F>(lib, dll, name, result, params, true);
   if (bound !== null) return bound;
   const error = (): WintunError =>

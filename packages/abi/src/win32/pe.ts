@@ -6,6 +6,7 @@
  * @module
  */
 import { WintunError } from '../errors.js';
+import { checkBytes, checkInt, checkString } from '../check.js';
 
 /** COFF machine type of x86 (32-bit) images. */
 export const IMAGE_FILE_MACHINE_I386 = 0x014c;
@@ -33,6 +34,7 @@ export type PeMachineResult =
  *   (no `MZ`, `e_lfanew` out of range, no `PE\0\0` signature, truncated header).
  */
 export function readPeMachine(bytes: Uint8Array): PeMachineResult {
+  checkBytes('readPeMachine', 'bytes', bytes);
   if (bytes.byteLength < 0x40) return { ok: false, reason: `too short for a DOS header (${bytes.byteLength} bytes)` };
   if (bytes[0] !== 0x4d || bytes[1] !== 0x5a) return { ok: false, reason: 'no MZ signature' };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -48,6 +50,7 @@ export function readPeMachine(bytes: Uint8Array): PeMachineResult {
 
 /** A readable name for a COFF machine type: `x86`, `x64`, `arm64`, `arm`, else `machine 0x....`. */
 export function peMachineName(machine: number): string {
+  checkInt('peMachineName', 'machine', machine, 0, 0xffff);
   switch (machine) {
     case IMAGE_FILE_MACHINE_I386:
       return 'x86';
@@ -67,6 +70,7 @@ export function peMachineName(machine: number): string {
  * `ia32` -> 0x14c, `x64` -> 0x8664, `arm64` -> 0xAA64, `arm` -> 0x1C4; `null` for any other.
  */
 export function peMachineForNodeArch(nodeArch: string = process.arch): number | null {
+  checkString('peMachineForNodeArch', 'nodeArch', nodeArch);
   switch (nodeArch) {
     case 'ia32':
       return IMAGE_FILE_MACHINE_I386;
@@ -83,6 +87,7 @@ export function peMachineForNodeArch(nodeArch: string = process.arch): number | 
 
 /** The directory of the official wintun zip (`bin/<dir>/wintun.dll`) that fits `nodeArch`. */
 export function wintunZipDirForNodeArch(nodeArch: string = process.arch): string {
+  checkString('wintunZipDirForNodeArch', 'nodeArch', nodeArch);
   switch (nodeArch) {
     case 'ia32':
       return 'x86';
@@ -104,6 +109,9 @@ export function wintunZipDirForNodeArch(nodeArch: string = process.arch): string
  *   bytes are not a PE image.
  */
 export function checkPeArch(bytes: Uint8Array, path: string, nodeArch: string = process.arch): number {
+  checkBytes('checkPeArch', 'bytes', bytes);
+  checkString('checkPeArch', 'path', path);
+  checkString('checkPeArch', 'nodeArch', nodeArch);
   const result = readPeMachine(bytes);
   if (!result.ok) {
     throw new WintunError('ERR_WINTUN_DLL_ARCH', `${path} is not a Windows DLL (${result.reason}).`, { win32Code: 193 });

@@ -18,6 +18,7 @@ import { getLastError, type Win32Handle } from './kernel32.js';
 import { bindStdcall, requireWindows, type NativeFunction } from './native.js';
 import { PE_HEADER_PROBE_SIZE, checkPeArch, wintunZipDirForNodeArch } from './pe.js';
 import { win32Types } from './types.js';
+import { badArgument, checkObject, checkString } from '../check.js';
 
 /** The file name wintun-ts looks for next to the program. */
 export const WINTUN_DLL_NAME = 'wintun.dll';
@@ -110,6 +111,7 @@ export interface WintunLoadOptions {
  * (to tell a directory from a file).
  */
 export function wintunDllCandidates(options: WintunLoadOptions = {}): string[] {
+  checkLoadOptions('wintunDllCandidates', options);
   if (options.dllPath !== undefined) {
     const abs = winPath.resolve(options.dllPath);
     let isDir = false;
@@ -140,6 +142,7 @@ export function wintunDllCandidates(options: WintunLoadOptions = {}): string[] {
  *   get the DLL); `ERR_WINTUN_DLL_ARCH` when the DLL is for another CPU.
  */
 export function resolveWintunDllPath(options: WintunLoadOptions = {}): string {
+  checkLoadOptions('resolveWintunDllPath', options);
   const arch = options.arch ?? process.arch;
   const candidates = wintunDllCandidates(options);
   const found = candidates.find((p) => {
@@ -419,6 +422,7 @@ const loaded = new Map<string, WintunLibrary>();
  *   `ERR_WINTUN_OS` when Windows refuses to load the file.
  */
 export function loadWintun(options: WintunLoadOptions = {}): WintunLibrary {
+  checkLoadOptions('loadWintun', options);
   requireWindows('wintun.dll');
   const path = resolveWintunDllPath(options);
   const cached = loaded.get(path.toLowerCase());
@@ -470,6 +474,7 @@ export function loadWintun(options: WintunLoadOptions = {}): WintunLibrary {
 
 /** Formats a `NET_LUID` u64 for messages: `luid 0x...` with IfType and NetLuidIndex. Pure. */
 export function describeLuid(luid: bigint): string {
+  if (typeof luid !== 'bigint' || luid < 0n || luid > 0xffffffffffffffffn) badArgument('describeLuid', 'luid', 'a u64 bigint', luid);
   const ifType = Number((luid >> 48n) & 0xffffn);
   const index = Number((luid >> 24n) & 0xffffffn);
   return `luid 0x${luid.toString(16).padStart(16, '0')} (IfType ${ifType}, NetLuidIndex ${index})`;
@@ -477,5 +482,13 @@ export function describeLuid(luid: bigint): string {
 
 /** The instance ID Windows 10+ gives a Wintun adapter created with a requested GUID: `SWD\Wintun\{GUID}`. Pure. */
 export function wintunInstanceIdForGuid(guid: string | Uint8Array): string {
+  if (typeof guid !== 'string' && !(guid instanceof Uint8Array)) badArgument('wintunInstanceIdForGuid', 'guid', 'a GUID string or its 16 bytes', guid);
   return `SWD\\Wintun\\${formatGuid(typeof guid === 'string' ? parseGuid(guid) : guid)}`;
+}
+
+function checkLoadOptions(what: string, options: unknown): void {
+  checkObject(what, 'options', options);
+  const o = (options ?? {}) as { dllPath?: unknown; arch?: unknown };
+  if (o.dllPath !== undefined) checkString(what, 'options.dllPath', o.dllPath, true);
+  if (o.arch !== undefined) checkString(what, 'options.arch', o.arch);
 }

@@ -17,22 +17,28 @@
  *   a session brings the link administratively up if it was down. Closing the session turns the
  *   carrier off (operstate DOWN, the kernel stops transmitting to the device) and leaves the
  *   administrative state, the addresses and the routes as they are.
- * - Close order: session close -> both workers stopped (bounded) -> carrier off / fd detached ->
- *   ring memory freed (by the session, last).
+ * - fd ownership: each driver loop does its I/O on its own duplicate of the device fd, made on the
+ *   main thread at session start while the adapter is open, and closed only after that loop
+ *   ended. No loop ever does I/O on a number it does not own, whatever the adapter's own fd does.
+ * - Close order: session close -> both loops ended (bounded; a stuck worker is terminated) -> the
+ *   loops' fds closed -> carrier off / fd detached -> ring memory freed (by the session, last).
+ *   `close()`/`delete()` wait for a `startSession` in flight; such a start closes its session and
+ *   rejects with `ERR_WINTUN_CLOSED`.
  * - One session per device in this process (a registry by device name), whatever `Adapter` object
  *   asks; `ERR_WINTUN_ALREADY_REGISTERED` for a second one.
- * - Each read from the fd reserves a record of the link MTU at session start (at least 1280 bytes):
- *   set the MTU before starting the session; a later, larger MTU truncates longer packets until the
- *   next session.
+ * - Every read from the fd has room for 0xFFFF bytes (straight into the ring when that much is
+ *   free, else through a bounce buffer): the MTU may change under a running session and a packet
+ *   is never truncated (delivered whole, or dropped and counted in `session.driverStats`).
  *
  * @module
  */
 import { release } from 'node:os';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { WintunError, type Session } from '@wintun-ts/session';
-import { DriverControl, startSessionWithDriverWorkers } from '@wintun-ts/session/driver';
-import { linuxLibc, linuxErrno } from '@wintun-ts/session/linux';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { WintunError, type Session, type SessionOptions } from '@wintun-ts/session';
+import { startSessionWithDriverWorkers } from '@wintun-ts/session/driver';
+import { linuxClose, linuxFcntl, linuxLibc, linuxErrno } from '@wintun-ts/session/linux';
 import type { IpPrefix } from '../net.js';
 import type {
   AdapterAddress,
@@ -45,74 +51,43 @@ import type {
 } from '../types.js';
 import { RtNetlink, type LinkInfo } from './netlink.js';
 import { TunDevice } from './tun-device.js';
-import { TunIoCounter, type TunIoOptions } from '../workers/tun-io.js';
+import type { TunIoOptions } from '../workers/tun-io.js';
 
 /** `TUNSETCARRIER` = `_IOW('T', 226, int)` (Linux 5.0+): turns the carrier of an attached TUN device on or off. */
 export const TUNSETCARRIER = 0x400454e2;
 
-/** Bound of every wait of the driver workers, in milliseconds (a stop is seen within about this long). */
-const DRIVER_WAIT_MS = 50;
-
 /**
- * Counters of the driver side of a Linux session (the worker threads playing the Wintun driver),
- * read live from shared memory.
+ * Bound of every wait of the driver loops, in milliseconds. The consumer is woken by the session's
+ * close (an event); the producer, polling the TUN fd, sees the stop within this long, and the
+ * session's close waits for it (the loops' fds are closed only after that).
  */
-export interface DriverStats {
-  /** Packets read from the TUN fd into the Send ring. */
-  readonly produced: number;
-  /** Packets read from the TUN fd and dropped because the Send ring was full (spec 3.1 step 3.4). */
-  readonly producerDrops: number;
-  /** Packets taken from the Receive ring and written to the TUN fd. */
-  readonly consumed: number;
-  /** Records from the Receive ring discarded as not IPv4/IPv6 (size 0, short headers, other versions; spec 3.2 step 4). Never written to the kernel. */
-  readonly discarded: number;
-  /** Packets the kernel refused on write (link down, no buffer space). */
-  readonly kernelDrops: number;
-  /** True once the device disappeared under the session (the session then ends). */
-  readonly deviceGone: boolean;
-}
-
-const driverStats = new WeakMap<Session, DriverStats>();
-
-/**
- * The driver-side counters of a session started by a Linux adapter, or `null` for any other
- * session (Windows, where the kernel driver keeps its own counters, or the test driver).
- */
-export function getDriverStats(session: Session): DriverStats | null {
-  return driverStats.get(session) ?? null;
-}
-
-function statsView(control: Int32Array, counters: Int32Array): DriverStats {
-  const get = (slot: number): number => Atomics.load(control, slot);
-  return {
-    get produced() {
-      return get(DriverControl.PRODUCED);
-    },
-    get producerDrops() {
-      return get(DriverControl.PRODUCER_DROPS);
-    },
-    get consumed() {
-      return get(DriverControl.CONSUMED);
-    },
-    get discarded() {
-      return get(DriverControl.DISCARDS);
-    },
-    get kernelDrops() {
-      return Atomics.load(counters, TunIoCounter.KERNEL_DROPS);
-    },
-    get deviceGone() {
-      return Atomics.load(counters, TunIoCounter.DEVICE_GONE) !== 0;
-    },
-  };
-}
+const DRIVER_WAIT_MS = 20;
 
 /** Devices with a running session in this process. */
 const sessionsByDevice = new Set<string>();
 /** fds held for the life of an adapter (non-persistent devices this process created). */
 const heldDevices = new Map<string, TunDevice>();
 
+/** `fcntl` command: duplicate an fd with FD_CLOEXEC set. */
+const F_DUPFD_CLOEXEC = 1030;
+
+/** A close-on-exec duplicate of `fd` (same open file description: same device, same O_NONBLOCK). */
+function dupFd(fd: number): number {
+  return linuxFcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    linuxClose(fd);
+  } catch {
+    // EBADF cannot happen for an fd this module owns; nothing else is actionable here.
+  }
+}
+
 function tunIoUrl(): URL {
+  const dir = process.env['WINTUN_TS_WORKER_DIR'];
   const candidates = [new URL('./workers/tun-io.js', import.meta.url), new URL('../../dist/workers/tun-io.js', import.meta.url)];
+  if (dir !== undefined && dir !== '') candidates.unshift(pathToFileURL(join(dir, 'tun-io.js')));
   for (const url of candidates) if (existsSync(fileURLToPath(url))) return url;
   throw new WintunError(
     'ERR_WINTUN_WORKER_FAILED',
@@ -163,6 +138,10 @@ class LinuxAdapterBackend implements AdapterBackend {
   #netlink: RtNetlink | null = null;
   #session: Session | null = null;
   #closed = false;
+  /** Set by close()/delete(): a start completing afterwards closes its session and rejects. */
+  #closeRequested = false;
+  #starting: Promise<Session> | null = null;
+  #closing: Promise<void> | null = null;
 
   constructor(name: string, index: number, held: TunDevice | null) {
     this.name = name;
@@ -232,7 +211,24 @@ class LinuxAdapterBackend implements AdapterBackend {
     );
   }
 
-  async startSession(capacity: number): Promise<Session> {
+  /**
+   * Starts the device's one session. Sequencing: the fd numbers the driver loops use are
+   * duplicates made here, synchronously, while this adapter is known to be open, and closed only
+   * after both loops ended; `close()`/`delete()` wait for a start in flight, and a start that
+   * completes after a close began closes its new session and rejects with `ERR_WINTUN_CLOSED`.
+   */
+  async startSession(capacity: number, sessionOptions: SessionOptions = {}): Promise<Session> {
+    const start = this.#startSession(capacity, sessionOptions);
+    this.#starting = start;
+    try {
+      return await start;
+    } finally {
+      if (this.#starting === start) this.#starting = null;
+    }
+  }
+
+  async #startSession(capacity: number, sessionOptions: SessionOptions): Promise<Session> {
+    if (this.#closeRequested) throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} is closed.`);
     const nl = this.#nl();
     if (sessionsByDevice.has(this.name)) {
       throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `TUN device ${this.name} already has a session in this process; close it before starting another.`);
@@ -241,6 +237,9 @@ class LinuxAdapterBackend implements AdapterBackend {
     let attached: TunDevice | null = null;
     let fd: number;
     const held = heldDevices.get(this.name) ?? null;
+    /** The loops' own fds: closed by onClose, after the loops ended (or on a failed start). */
+    const loopFds: number[] = [];
+    let sessionCreated = false;
     try {
       if (held !== null && !held.closed) {
         fd = held.fd;
@@ -259,67 +258,93 @@ class LinuxAdapterBackend implements AdapterBackend {
         }
         fd = attached.fd;
       }
-      const counters = new SharedArrayBuffer(TunIoCounter.SIZE * 4);
       const device = attached;
       const name = this.name;
-      const { session, workers } = await startSessionWithDriverWorkers({
+      let carrierOn = false;
+      const { session } = await startSessionWithDriverWorkers({
         layout: { sendCapacity: capacity, receiveCapacity: capacity },
         memory: 'native',
+        session: { oldDriverGuard: false, ...sessionOptions },
+        // Runs synchronously inside this call, before its first await: `fd` is open here.
         workers: ({ memory, rings }) => {
           const base = memory.address as bigint;
           const link = nl.getLink(name);
-          // Each read reserves room for the largest packet the device can carry now.
-          const maxPacketSize = Math.min(0xffff, Math.max(link.mtu, 1280));
+          loopFds.push(dupFd(fd));
+          loopFds.push(dupFd(fd));
           setCarrier(fd, true);
+          carrierOn = true;
           if (!link.up) nl.setLinkUp(name, true);
           const io = tunIoUrl();
-          const sourceOptions: TunIoOptions = { fd, address: base + BigInt(rings.send.byteOffset), ringSize: rings.send.ringSize, counters };
-          const sinkOptions: TunIoOptions = { fd, address: base + BigInt(rings.receive.byteOffset), ringSize: rings.receive.ringSize, counters };
+          const sourceOptions: TunIoOptions = { fd: loopFds[0]!, address: base + BigInt(rings.send.byteOffset), ringSize: rings.send.ringSize };
+          const sinkOptions: TunIoOptions = { fd: loopFds[1]!, address: base + BigInt(rings.receive.byteOffset), ringSize: rings.receive.ringSize };
+          // Every read has room for 0xFFFF bytes (the loop's default): a packet is never
+          // truncated, whatever the MTU is now or becomes while the session runs.
           return {
-            producer: { io, ioOptions: sourceOptions, loop: { waitMs: DRIVER_WAIT_MS, maxPacketSize } },
+            producer: { io, ioOptions: sourceOptions, loop: { waitMs: DRIVER_WAIT_MS } },
             consumer: { io, ioOptions: sinkOptions, loop: { waitMs: DRIVER_WAIT_MS } },
           };
         },
+        // After both loops ended (session close, or a failed start): their fds are ours to close.
         onClose: () => {
+          for (const loopFd of loopFds.splice(0)) closeQuietly(loopFd);
           if (device !== null) device.close();
-          else if (held !== null && !held.closed) setCarrier(held.fd, false);
+          else if (carrierOn && held !== null && !held.closed) setCarrier(held.fd, false);
           sessionsByDevice.delete(name);
         },
       });
-      driverStats.set(session, statsView(workers.control, new Int32Array(counters)));
+      sessionCreated = true;
+      if (this.#closeRequested) {
+        await session.close();
+        throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} was closed while its session was starting; the new session was closed.`);
+      }
       this.#session = session;
       void session.closed.then(() => {
         if (this.#session === session) this.#session = null;
       });
       return session;
     } catch (error) {
-      sessionsByDevice.delete(this.name);
-      attached?.close();
-      if (held !== null && !held.closed) setCarrier(held.fd, false);
+      for (const loopFd of loopFds.splice(0)) closeQuietly(loopFd);
+      // Once the session exists, its close (onClose) released everything.
+      if (!sessionCreated) {
+        sessionsByDevice.delete(this.name);
+        attached?.close();
+        if (held !== null && !held.closed) setCarrier(held.fd, false);
+      }
       throw error;
     }
   }
 
+  /** Waits for a start in flight (its outcome does not matter here). */
+  async #settleStart(): Promise<void> {
+    this.#closeRequested = true;
+    while (this.#starting !== null) await this.#starting.catch(() => undefined);
+  }
+
   async close(): Promise<void> {
-    if (this.#closed) return;
-    await this.#session?.close();
-    this.#closed = true;
-    this.#netlink?.close();
-    this.#netlink = null;
-    if (this.#held !== null) {
-      if (heldDevices.get(this.name) === this.#held) heldDevices.delete(this.name);
-      this.#held.close();
-      this.#held = null;
-    }
+    this.#closing ??= (async () => {
+      await this.#settleStart();
+      await this.#session?.close();
+      this.#closed = true;
+      this.#netlink?.close();
+      this.#netlink = null;
+      if (this.#held !== null) {
+        if (heldDevices.get(this.name) === this.#held) heldDevices.delete(this.name);
+        this.#held.close();
+        this.#held = null;
+      }
+    })();
+    return this.#closing;
   }
 
   async delete(): Promise<void> {
+    await this.#settleStart();
     await this.#session?.close();
     if (this.#held !== null && !this.#held.closed) {
       this.#held.delete();
-    } else if (!this.#closed) {
-      const nl = this.#nl();
-      if (nl.findLink(this.name) !== undefined) nl.deleteLink(this.name);
+      // Another fd (a session of another Adapter object on this device) may keep it alive.
+      withNetlink((nl) => {
+        if (nl.findLink(this.name) !== undefined) nl.deleteLink(this.name);
+      });
     } else {
       withNetlink((nl) => {
         if (nl.findLink(this.name) !== undefined) nl.deleteLink(this.name);

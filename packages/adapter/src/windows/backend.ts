@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { Session, WintunError, isValidRingCapacity } from '@wintun-ts/session';
+import { Session, WintunError, isValidRingCapacity, type SessionOptions } from '@wintun-ts/session';
 import { allocateRingMemory, createRingPair, ringPairSize, ringSizeFromCapacity } from '@wintun-ts/session/driver';
 import { loadKoffi } from '@wintun-ts/session/linux';
 import {
@@ -223,6 +223,9 @@ export class WindowsAdapter implements AdapterBackend {
   readonly #detachLogger: () => void;
   #session: Session | undefined;
   #closing: Promise<void> | undefined;
+  #starting: Promise<Session> | null = null;
+  /** Set once close()/delete() began: a start completing afterwards closes its session and rejects. */
+  #closeRequested = false;
   readonly #registrar: RingRegistrar;
 
   /** @internal Use `windowsPlatform.create` / `open` (or a platform from {@link createWindowsPlatform}). */
@@ -419,8 +422,19 @@ export class WindowsAdapter implements AdapterBackend {
    * @throws WintunError `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_ALREADY_REGISTERED`,
    *   `ERR_WINTUN_ACCESS_DENIED`, `ERR_WINTUN_DEVICE_NOT_AVAILABLE` (see `registrationError`).
    */
-  async startSession(capacity: number): Promise<Session> {
+  async startSession(capacity: number, options: SessionOptions = {}): Promise<Session> {
     this.#live();
+    if (this.#closeRequested) throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} is closing.`);
+    const start = this.#startSession(capacity, options);
+    this.#starting = start;
+    try {
+      return await start;
+    } finally {
+      if (this.#starting === start) this.#starting = null;
+    }
+  }
+
+  async #startSession(capacity: number, options: SessionOptions): Promise<Session> {
     if (!isValidRingCapacity(capacity)) {
       throw new WintunError('ERR_WINTUN_INVALID_CAPACITY', `capacity must be a power of two between 0x20000 and 0x4000000, got ${String(capacity)}.`);
     }
@@ -430,6 +444,7 @@ export class WindowsAdapter implements AdapterBackend {
     const memory = allocateRingMemory(ringPairSize(layout), { kind: 'native' });
     let readEvent: Win32Event | undefined;
     let writeEvent: Win32Event | undefined;
+    let handedOver = false;
     try {
       const rings = createRingPair(memory, layout);
       readEvent = createWin32Event();
@@ -445,23 +460,41 @@ export class WindowsAdapter implements AdapterBackend {
         arch,
       );
       const link = await this.#registrar.register(descriptor, { luid: this.luid, guid: this.guid, name: this.name });
-      const session = new Session({ rings, readEvent, writeEvent, link, memory });
+      // The session owns the registration from here: its close closes the device handle (which
+      // unregisters the rings) only after its own waiters were woken, then the events, then the
+      // memory. The Windows default keeps the old-driver guard on (0.14.1 drivers).
+      const session = new Session({ rings, readEvent, writeEvent, link, memory }, options);
+      handedOver = true;
+      if (this.#closeRequested) {
+        await session.close();
+        throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} was closed while its session was starting; the new session was closed.`);
+      }
       this.#session = session;
       return session;
     } catch (error) {
-      readEvent?.close();
-      writeEvent?.close();
-      memory.free();
+      if (!handedOver) {
+        // No session was built: nothing else owns the events and the memory.
+        readEvent?.close();
+        writeEvent?.close();
+        memory.free();
+      }
       throw error;
     }
   }
 
+  /** Refuses new starts and waits for one in flight (which then closes its own session). */
+  async #settleStart(): Promise<void> {
+    this.#closeRequested = true;
+    while (this.#starting !== null) await this.#starting.catch(() => undefined);
+  }
+
   /**
-   * Ends this object's session, closes the wintun.dll handle (removing the adapter when this
+   * Waits for a session start in flight, ends this object's session, closes the wintun.dll handle (removing the adapter when this
    * object created it) on libuv's pool, and detaches the logger. Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      await this.#settleStart();
       await this.#session?.close().catch(() => undefined);
       const handle = this.#handle;
       this.#handle = null;
@@ -479,6 +512,7 @@ export class WindowsAdapter implements AdapterBackend {
    * through SetupAPI (DIF_REMOVE, elevation required). Idempotent.
    */
   async delete(): Promise<void> {
+    await this.#settleStart();
     if (!this.owned && this.#handle !== null) {
       await this.#session?.close().catch(() => undefined);
       removeWintunDevice(this.luid);

@@ -4,8 +4,10 @@
  * and a `PacketSink` that writes straight out of the Receive ring's native memory. Both wait at most
  * the loop's bound (poll with a timeout), so stopping never hangs.
  *
- * The fd is opened by the main thread and passed by number (fds are process-wide); the main thread
- * closes it only after both workers have stopped.
+ * Each loop gets its own duplicate of the device fd (made by the main thread, passed by number:
+ * fds are process-wide), which the main thread closes only after that loop has ended. Counters go
+ * to the loops' control block (`DriverControl.KERNEL_DROPS`, `DEVICE_GONE`), which the session
+ * exposes as `session.driverStats`.
  *
  * @module
  */
@@ -13,26 +15,18 @@ import { WintunError } from '@wintun-ts/session';
 import { DriverControl, type DriverIoContext, type PacketSink, type PacketSource } from '@wintun-ts/session/driver';
 import { TUN_READ_GONE, tunRead, tunReadBytes, tunWrite } from '../linux/tun-io.js';
 
-/** Slots of {@link TunIoOptions.counters} (an Int32Array over a SharedArrayBuffer). */
-export const TunIoCounter = {
-  /** Packets the kernel refused on write (interface down, no buffer space, not IP to the kernel). */
-  KERNEL_DROPS: 0,
-  /** 1 once the producer saw the device disappear. */
-  DEVICE_GONE: 1,
-  /** Number of slots. */
-  SIZE: 4,
-} as const;
-
-/** Options of both factories (structured-clonable; passed through the worker's `workerData`). */
+/** Options of both factories (structured-clonable; passed to the driver worker). */
 export interface TunIoOptions {
-  /** The TUN fd (O_NONBLOCK), owned by the main thread. */
+  /**
+   * An O_NONBLOCK TUN fd for this loop alone: a duplicate the host made for this loop, closed by
+   * the host only after the loop ended. The loop never sees the number the adapter itself holds,
+   * so closing the adapter can never leave a loop doing I/O on a number it does not own.
+   */
   readonly fd: number;
   /** Native address of the ring's first byte (`TunRing.bytes[0]`): the Send ring for the source, the Receive ring for the sink. */
   readonly address: bigint;
-  /** `TunRing.ringSize` of that ring: tells the ring (read in place) from the producer's scratch buffer (dropped packet). */
+  /** `TunRing.ringSize` of that ring: tells the ring (read in place) from the producer's bounce buffer. */
   readonly ringSize: number;
-  /** Counters shared with the main thread ({@link TunIoCounter}). */
-  readonly counters: SharedArrayBuffer;
 }
 
 /**
@@ -43,15 +37,15 @@ export interface TunIoOptions {
  */
 export function createPacketSource(options: TunIoOptions, context: DriverIoContext): PacketSource {
   const { fd, address, ringSize } = options;
-  const counters = new Int32Array(options.counters);
   return {
     read(ringBytes, payloadOffset, maxLength, timeoutMs) {
+      // maxLength is 0xFFFF (the loop's default): the kernel never truncates a TUN packet then.
       const n =
         ringBytes.byteLength === ringSize
           ? tunRead(fd, address + BigInt(payloadOffset), maxLength, timeoutMs)
           : tunReadBytes(fd, ringBytes.subarray(payloadOffset, payloadOffset + maxLength), timeoutMs);
       if (n === TUN_READ_GONE) {
-        Atomics.store(counters, TunIoCounter.DEVICE_GONE, 1);
+        Atomics.store(context.control, DriverControl.DEVICE_GONE, 1);
         Atomics.store(context.control, DriverControl.CLOSE_SEND, 1);
         return 0;
       }
@@ -67,14 +61,13 @@ export function createPacketSource(options: TunIoOptions, context: DriverIoConte
  */
 export function createPacketSink(options: TunIoOptions, context: DriverIoContext): PacketSink {
   const { fd, address } = options;
-  const counters = new Int32Array(options.counters);
   return {
     write(_ringBytes, payloadOffset, length) {
       try {
-        if (!tunWrite(fd, address + BigInt(payloadOffset), length)) Atomics.add(counters, TunIoCounter.KERNEL_DROPS, 1);
+        if (!tunWrite(fd, address + BigInt(payloadOffset), length)) Atomics.add(context.control, DriverControl.KERNEL_DROPS, 1);
       } catch (error) {
         if (!(error instanceof WintunError) || error.code !== 'ERR_WINTUN_EOF') throw error;
-        Atomics.store(counters, TunIoCounter.DEVICE_GONE, 1);
+        Atomics.store(context.control, DriverControl.DEVICE_GONE, 1);
         Atomics.store(context.control, DriverControl.ABORT_RECEIVE, 1);
       }
     },

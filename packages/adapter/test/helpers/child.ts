@@ -20,9 +20,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const RESULT_MARKER = '@@wintun-ts-result@@';
 
 /** What a scenario child reports. */
-export type ScenarioOutcome<T = unknown> =
+export type ScenarioOutcome<T = unknown> = (
   | { readonly ok: true; readonly result: T; readonly stderr: string }
-  | { readonly ok: false; readonly error: { readonly code?: string; readonly message: string; readonly errno?: number; readonly syscall?: string }; readonly stderr: string };
+  | { readonly ok: false; readonly error: { readonly code?: string; readonly message: string; readonly errno?: number; readonly syscall?: string }; readonly stderr: string }
+) & {
+  /** How the child ended: its exit status (null when killed) and signal (`SIGKILL` after the timeout). */
+  readonly exit: { readonly status: number | null; readonly signal: string | null; readonly ms: number };
+};
 
 const bundles = new Map<string, Promise<string>>();
 let tempRoot: string | undefined;
@@ -95,6 +99,8 @@ export interface RunScenarioOptions {
   readonly wrapper?: readonly string[] | undefined;
   /** Kill the child (SIGKILL) after this long; default 20 s. */
   readonly timeoutMs?: number | undefined;
+  /** Node flags of the child, e.g. `['--expose-gc']`. */
+  readonly nodeArgs?: readonly string[] | undefined;
 }
 
 /**
@@ -105,10 +111,11 @@ export interface RunScenarioOptions {
  */
 export async function runScenario<T = unknown>(bundle: string, name: string, args: unknown = {}, options: RunScenarioOptions = {}): Promise<ScenarioOutcome<T>> {
   const node = process.execPath;
-  const command = [...(options.wrapper ?? []), node, bundle, name, JSON.stringify(args)];
+  const command = [...(options.wrapper ?? []), node, ...(options.nodeArgs ?? []), bundle, name, JSON.stringify(args)];
   const full = options.netns === undefined ? command : ['ip', 'netns', 'exec', options.netns, ...command];
   const timeoutMs = options.timeoutMs ?? 20_000;
   return new Promise((resolve, reject) => {
+    const began = performance.now();
     const child = spawn(full[0] as string, full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -127,7 +134,7 @@ export async function runScenario<T = unknown>(bundle: string, name: string, arg
         return;
       }
       const parsed = JSON.parse(line.slice(RESULT_MARKER.length)) as Omit<ScenarioOutcome<T>, 'stderr'>;
-      resolve({ ...parsed, stderr } as ScenarioOutcome<T>);
+      resolve({ ...parsed, stderr, exit: { status, signal, ms: Math.round(performance.now() - began) } } as ScenarioOutcome<T>);
     });
   });
 }

@@ -63,6 +63,7 @@ describe.skipIf(!env.ok)('Adapter API and lifecycle (in a test namespace)', () =
     expect(r['sessionOpenAfterAdapterClose']).toBe(false);
     expect(r['closedError']).toMatchObject({ code: 'ERR_WINTUN_CLOSED' });
     expect(r['startAfterClose']).toMatchObject({ code: 'ERR_WINTUN_CLOSED' });
+    expect(r['poolAfterClose'].threads).toBe(r['poolAfterClose'].idle);
     expect(r['fdsAfter']).toEqual([]);
     expect(r['devicesAfterClose']).toEqual([]);
     expect(r['persistentAfterClose']).toEqual(['wttl1p']);

@@ -1,20 +1,30 @@
 /**
  * Shared setup of the Adapter integration tests: they run `fixtures/adapter-scenarios.mjs` in child
- * processes inside namespaces the tests create, against the BUILT package (driver workers load
- * built files; the tests check that `dist/` exists and skip with a reason otherwise).
+ * processes inside namespaces the tests create, bundled from the sources by the vitest globalSetup
+ * (with the worker entries), or against the built package when run without it.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { canTun, cleanupNamespaces, createNetns, leftovers, runScenario, type Probe, type RunScenarioOptions, type ScenarioOutcome, type TestNetns } from '../helpers/index.js';
 
-/** The scenario file, run as is by node (plain ESM importing `@wintun-ts/adapter` from dist/). */
-export const ADAPTER_SCENARIOS = fileURLToPath(new URL('./fixtures/adapter-scenarios.mjs', import.meta.url));
+/**
+ * The scenario file run by node: the bundle the vitest globalSetup made from the sources
+ * (`WINTUN_TS_WORKER_DIR/adapter-scenarios.js`, no build needed), else the plain file, which
+ * imports `@wintun-ts/adapter` from dist/.
+ */
+export const ADAPTER_SCENARIOS = ((): string => {
+  const dir = process.env['WINTUN_TS_WORKER_DIR'];
+  const bundled = dir === undefined ? '' : join(dir, 'adapter-scenarios.js');
+  return bundled !== '' && existsSync(bundled) ? bundled : fileURLToPath(new URL('./fixtures/adapter-scenarios.mjs', import.meta.url));
+})();
 
-/** Whether the adapter tests can run here: root, /dev/net/tun, `ip netns`, and a built package. */
+/** Whether the adapter tests can run here: root, /dev/net/tun, `ip netns`, and the scenarios (bundled, or a built package). */
 export function canRunAdapter(): Probe {
   const tun = canTun();
   if (!tun.ok) return tun;
+  if (ADAPTER_SCENARIOS.endsWith('adapter-scenarios.js')) return { ok: true, reason: '' };
   const built = ['../../dist/index.js', '../../dist/workers/tun-io.js', '../../../session/dist/workers/driver.js'].every((p) => existsSync(fileURLToPath(new URL(p, import.meta.url))));
   if (!built) return { ok: false, reason: 'the adapter and session packages are not built (run npx tsup in packages/session and packages/adapter)' };
   return { ok: true, reason: '' };

@@ -64,11 +64,8 @@ describe('the static module graph of the adapter entry points', () => {
     expect(files.filter((f) => plumbing.test(f))).toEqual([]);
   });
 
-  // Fails today: the root's `getDriverStats` re-export pulls the Linux backend in statically, and
-  // with it the session's event opener, which imports the Win32 event and the Win32 bindings. It
-  // passes once the driver counters are `session.driverStats` and that re-export is gone (issue 11,
-  // the driver side); then drop `.fails`.
-  it.fails('the root loads neither platform\'s code nor driver plumbing (each backend loads on first use, on its platform)', async () => {
+  // The driver counters are `session.driverStats` (issue 11): no root export reaches a backend.
+  it('the root loads neither platform\'s code nor driver plumbing (each backend loads on first use, on its platform)', async () => {
     const files = await staticGraph('@wintun-ts/adapter');
     expect(files.filter((f) => windowsCode(f) || linuxCode(f) || /packages\/session\/src\/subpaths\//.test(f))).toEqual([]);
   });

@@ -4,12 +4,13 @@
  *
  * @module
  */
-import { Worker } from 'node:worker_threads';
 import { WintunError } from '@wintun-ts/ring';
 import type { RingMemory, RingPairLayout } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
 import type { DriverLink } from '../session.js';
-import { workerUrl } from '../worker-url.js';
+import type { DriverRunMessage, DriverRunReport } from '../workers/driver.js';
+import { acquireDriverWorker, discardDriverWorker, releaseDriverWorker } from './pool.js';
+import type { PooledWorker } from './pool.js';
 import { DriverControl, createDriverControl } from './loops.js';
 import type { ConsumerLoopOptions, ProducerLoopOptions } from './loops.js';
 
@@ -58,6 +59,11 @@ export interface StartDriverWorkersOptions {
   readonly consumer?: DriverLoopSpec<ConsumerLoopOptions> | null | undefined;
   /** Milliseconds to wait for the workers to exit on close before terminating them. Default 2000. */
   readonly stopTimeoutMs?: number | undefined;
+  /**
+   * Milliseconds a loop may take to open its rings and I/O before the start fails with
+   * `ERR_WINTUN_WORKER_FAILED` (its thread is then terminated). Default 15000.
+   */
+  readonly startTimeoutMs?: number | undefined;
   /** Called on close right after the stop flag is set: wake whatever the I/O modules wait on. */
   readonly onStop?: (() => void) | undefined;
 }
@@ -73,55 +79,27 @@ export interface DriverWorkers extends DriverLink {
   readonly failed: Promise<never>;
   /**
    * Stops both loops: sets the stop flag, wakes both events (and calls `onStop`), waits up to
-   * `stopTimeoutMs` for each worker to exit, then terminates stragglers. Idempotent.
+   * `stopTimeoutMs` for each loop to end, then terminates stragglers. Resolves once no loop runs
+   * any more (a worker whose loop ended goes back to the pool). Idempotent.
    */
   close(): Promise<void>;
-}
-
-interface WorkerData {
-  role: 'producer' | 'consumer';
-  memory: { address: bigint | null; buffer: SharedArrayBuffer | null; byteLength: number };
-  layout: { sendCapacity: number; receiveCapacity: number };
-  byteOffset: number;
-  event: ReturnType<AutoResetEvent['describe']>;
-  control: SharedArrayBuffer;
-  io: string;
-  ioOptions: unknown;
-  loop: unknown;
+  /** Lets the process exit while the loops run (as an unref'd socket does). Idempotent. */
+  unref(): void;
+  /** Undoes {@link DriverWorkers.unref}. Idempotent. */
+  ref(): void;
 }
 
 /**
- * The parent's `execArgv` without the `@wintun-ts/source` export condition: the worker runs built
- * JavaScript and must resolve packages to their `dist/` files (Node cannot load `.ts`), also when the
- * parent runs under a test runner that resolves to sources.
- */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if ((a === '--conditions' || a === '-C') && args[i + 1] === '@wintun-ts/source') {
-      i++;
-      continue;
-    }
-    if (a === '--conditions=@wintun-ts/source' || a === '-C=@wintun-ts/source') continue;
-    out.push(a);
-  }
-  return out;
-}
-
-/** @internal The message a worker posts once its loop is about to run. */
-export interface DriverWorkerReady {
-  readonly type: 'ready';
-}
-
-/**
- * Starts the driver loops in worker threads (one per loop) and resolves once each has opened its
- * rings, events and I/O and is about to loop. The workers keep the process alive until
- * {@link DriverWorkers.close}.
+ * Starts the driver loops on pooled worker threads (one per loop, see `driver/pool.ts`) and resolves
+ * once each has opened its rings, events and I/O and is about to loop. The workers keep the process
+ * alive until {@link DriverWorkers.close} (or {@link DriverWorkers.unref}).
+ *
+ * Close ordering guarantee: {@link DriverWorkers.close} resolves only once every loop has ended
+ * (its thread reported the end, or was terminated and is gone), also when the start failed; only
+ * then may the caller release what the loops use (fds, handles, memory).
  *
  * @throws WintunError (rejection) `ERR_WINTUN_WORKER_FAILED` when a worker fails to start (the
- *   others are stopped); `ERR_WINTUN_INVALID_ARGUMENT` when the memory cannot be shared with a
+ *   others are stopped first); `ERR_WINTUN_INVALID_ARGUMENT` when the memory cannot be shared with a
  *   worker (a plain ArrayBuffer without an address).
  */
 export async function startDriverWorkers(options: StartDriverWorkersOptions): Promise<DriverWorkers> {
@@ -134,17 +112,19 @@ export async function startDriverWorkers(options: StartDriverWorkersOptions): Pr
     shared = memory.buffer;
   }
   const control = createDriverControl();
-  const url = workerUrl('driver');
-  const workers: Worker[] = [];
+  const runs: LoopRun[] = [];
   let closing = false;
+  let referenced = true;
   let rejectFailed!: (error: unknown) => void;
   const failed = new Promise<never>((_, reject) => {
     rejectFailed = reject;
   });
   failed.catch(() => undefined);
 
-  const start = (role: 'producer' | 'consumer', spec: DriverLoopSpec<unknown>, event: AutoResetEvent): Promise<void> => {
-    const data: WorkerData = {
+  const start = (role: 'producer' | 'consumer', spec: DriverLoopSpec<unknown>, event: AutoResetEvent): LoopRun => {
+    const message: DriverRunMessage = {
+      type: 'run',
+      run: ++runCounter,
       role,
       memory: { address: memory.address, buffer: shared, byteLength: memory.byteLength },
       layout: { sendCapacity: options.layout.sendCapacity, receiveCapacity: options.layout.receiveCapacity },
@@ -153,29 +133,21 @@ export async function startDriverWorkers(options: StartDriverWorkersOptions): Pr
       control: control.buffer as SharedArrayBuffer,
       io: String(spec.io instanceof URL ? spec.io.href : spec.io),
       ioOptions: spec.ioOptions,
-      loop: spec.loop ?? {},
+      loop: (spec.loop ?? {}) as Record<string, unknown>,
     };
-    const worker = new Worker(url, { workerData: data, name: `wintun-ts ${role}`, execArgv: workerExecArgv() });
-    workers.push(worker);
-    return new Promise<void>((resolve, reject) => {
-      let ready = false;
-      worker.on('message', (m: DriverWorkerReady) => {
-        if (m.type === 'ready') {
-          ready = true;
-          resolve();
-        }
-      });
-      worker.on('error', (cause) => {
-        const error = new WintunError('ERR_WINTUN_WORKER_FAILED', `The ${role} driver worker failed: ${String((cause as Error)?.message ?? cause)}`, { cause });
-        if (!ready) reject(error);
-        else if (!closing) rejectFailed(error);
-      });
-      worker.on('exit', (code) => {
-        const error = new WintunError('ERR_WINTUN_WORKER_FAILED', `The ${role} driver worker exited with code ${code}.`);
-        if (!ready) reject(error);
-        else if (!closing && code !== 0) rejectFailed(error);
-      });
+    const loop = new LoopRun(role, message.run, acquireDriverWorker(), (error) => {
+      if (!closing) rejectFailed(error);
     });
+    try {
+      loop.pooled.worker.postMessage(message);
+    } catch (cause) {
+      // Nothing was handed over: the worker never saw this run.
+      loop.abandon();
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `The ${role} loop's ioOptions and loop options must be structured-clonable: ${String((cause as Error)?.message ?? cause)}`, { cause });
+    }
+    if (!referenced) loop.pooled.worker.unref();
+    runs.push(loop);
+    return loop;
   };
 
   let closePromise: Promise<void> | null = null;
@@ -186,33 +158,179 @@ export async function startDriverWorkers(options: StartDriverWorkersOptions): Pr
       Atomics.notify(control, DriverControl.STOP);
       options.writeEvent.set();
       options.readEvent.set();
-      options.onStop?.();
-      const timeout = options.stopTimeoutMs ?? 2000;
-      await Promise.all(
-        workers.map(async (worker) => {
-          if (worker.threadId === -1) return;
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const exited = new Promise<boolean>((resolve) => {
-            worker.once('exit', () => resolve(true));
-            timer = setTimeout(() => resolve(false), timeout);
-          });
-          const ok = await exited;
-          clearTimeout(timer);
-          if (!ok) await worker.terminate();
-        }),
-      );
+      try {
+        options.onStop?.();
+      } finally {
+        await Promise.all(runs.map((loop) => loop.stop(options.stopTimeoutMs ?? 2000)));
+      }
     })();
     return closePromise;
   };
 
-  const starts: Promise<void>[] = [];
-  if (options.producer) starts.push(start('producer', options.producer, options.readEvent));
-  if (options.consumer) starts.push(start('consumer', options.consumer, options.writeEvent));
+  const starting: Promise<void>[] = [];
   try {
-    await Promise.all(starts);
+    if (options.producer) starting.push(start('producer', options.producer, options.readEvent).ready);
+    if (options.consumer) starting.push(start('consumer', options.consumer, options.writeEvent).ready);
+    const startTimeoutMs = options.startTimeoutMs ?? 15_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new WintunError('ERR_WINTUN_WORKER_FAILED', `The driver workers did not start within ${startTimeoutMs} ms (an I/O module's factory did not return).`)),
+        startTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([Promise.all(starting), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   } catch (error) {
+    // close() waits for every loop to end (a stuck one is terminated after stopTimeoutMs).
     await close();
     throw error;
   }
-  return { control, failed, close };
+  return {
+    control,
+    failed,
+    close,
+    unref() {
+      referenced = false;
+      for (const loop of runs) loop.unref();
+    },
+    ref() {
+      referenced = true;
+      for (const loop of runs) loop.ref();
+    },
+  };
+}
+
+let runCounter = 0;
+
+/**
+ * One loop running on a pooled worker: tracks its `ready`/`done`/`failed` reports and the thread's
+ * exit, and hands the worker back to the pool (or terminates it) once the loop is over.
+ */
+class LoopRun {
+  readonly ready: Promise<void>;
+  /** Settles once the loop is over and the thread no longer touches anything of this run. */
+  readonly ended: Promise<void>;
+  readonly pooled: PooledWorker;
+  #isReady = false;
+  #isEnded = false;
+  #released = false;
+  #resolveReady!: () => void;
+  #rejectReady!: (error: unknown) => void;
+  #resolveEnded!: () => void;
+  readonly #onMessage: (report: DriverRunReport) => void;
+  readonly #onError: (cause: unknown) => void;
+  readonly #onExit: (code: number) => void;
+
+  constructor(
+    readonly role: 'producer' | 'consumer',
+    readonly run: number,
+    pooled: PooledWorker,
+    onFailure: (error: WintunError) => void,
+  ) {
+    this.pooled = pooled;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    this.ready.catch(() => undefined);
+    this.ended = new Promise<void>((resolve) => {
+      this.#resolveEnded = resolve;
+    });
+    const fail = (error: WintunError): void => {
+      if (!this.#isReady) this.#rejectReady(error);
+      else if (!this.#isEnded) onFailure(error);
+    };
+    this.#onMessage = (report) => {
+      if (report?.run !== run) return;
+      if (report.type === 'ready') {
+        this.#isReady = true;
+        this.#resolveReady();
+      } else if (report.type === 'done') {
+        this.#end(false);
+      } else if (report.type === 'failed') {
+        fail(new WintunError('ERR_WINTUN_WORKER_FAILED', `The ${role} driver worker failed: ${report.message}`, { cause: report }));
+        this.#end(true);
+      }
+    };
+    this.#onError = (cause) => {
+      fail(new WintunError('ERR_WINTUN_WORKER_FAILED', `The ${role} driver worker failed: ${String((cause as Error)?.message ?? cause)}`, { cause }));
+    };
+    this.#onExit = (code) => {
+      // The thread is gone: nothing of this run can be touched any more.
+      fail(new WintunError('ERR_WINTUN_WORKER_FAILED', `The ${role} driver worker exited with code ${code}.`));
+      this.#isEnded = true;
+      this.#detach();
+      this.#resolveEnded();
+    };
+    pooled.worker.on('message', this.#onMessage);
+    pooled.worker.on('error', this.#onError);
+    pooled.worker.once('exit', this.#onExit);
+  }
+
+  #detach(): void {
+    const w = this.pooled.worker;
+    w.off('message', this.#onMessage);
+    w.off('error', this.#onError);
+    w.off('exit', this.#onExit);
+  }
+
+  /** The loop reported its end (`done`, or `failed`: then the thread is not reused). */
+  #end(discard: boolean): void {
+    if (this.#isEnded) return;
+    if (!this.#isReady) this.#rejectReady(new WintunError('ERR_WINTUN_WORKER_FAILED', `The ${this.role} driver worker ended before it was ready.`));
+    this.#isEnded = true;
+    this.#detach();
+    if (this.#released) {
+      // Being terminated after a stop timeout, but the loop did report its end: nothing of this
+      // run is touched any more.
+      this.#resolveEnded();
+      return;
+    }
+    this.#released = true;
+    if (discard) void discardDriverWorker(this.pooled).then(() => this.#resolveEnded());
+    else {
+      releaseDriverWorker(this.pooled);
+      this.#resolveEnded();
+    }
+  }
+
+  /** The run was never handed to the worker: return the worker to the pool untouched. */
+  abandon(): void {
+    this.#isEnded = true;
+    this.#released = true;
+    this.#detach();
+    releaseDriverWorker(this.pooled);
+    this.#resolveEnded();
+  }
+
+  unref(): void {
+    if (!this.#isEnded) this.pooled.worker.unref();
+  }
+
+  ref(): void {
+    if (!this.#isEnded) this.pooled.worker.ref();
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the loop to end after the stop flag was set; then terminates the
+   * thread. Resolves once the loop is over for sure (reported, or the thread gone).
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const inTime = await Promise.race([
+      this.ended.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (inTime) return;
+    this.#released = true;
+    await discardDriverWorker(this.pooled);
+    await this.ended;
+  }
 }

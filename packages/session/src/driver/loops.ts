@@ -16,21 +16,27 @@ import type { AutoResetEvent } from '../events/types.js';
  */
 export interface PacketSource {
   /**
-   * Reads one packet straight into ring memory: `ringBytes[payloadOffset .. payloadOffset + n)`.
+   * Reads one packet into `ringBytes[payloadOffset .. payloadOffset + n)`: straight into ring
+   * memory when the ring has room for `maxLength` bytes, else into a worker-local bounce buffer
+   * (the loop then copies the packet into the ring when it fits, or drops and counts it).
    * Must return within about `timeoutMs` (0 = do not wait), so the loop can see its stop flag.
    *
-   * @param ringBytes - the whole Send ring (`TunRing.bytes`), or a scratch buffer when the packet
-   *   is being dropped because the ring is full.
+   * @param ringBytes - the whole Send ring (`TunRing.bytes`), or the loop's bounce buffer.
    * @param payloadOffset - where the payload goes.
-   * @param maxLength - room available; a longer packet must be truncated or dropped by the source.
+   * @param maxLength - room available (the loop's `maxPacketSize`, 0xFFFF by default). A longer
+   *   packet must never be truncated: drop it and return {@link SOURCE_OVERSIZE}.
    * @param timeoutMs - how long to wait for a packet at most.
    * @returns the packet length (> 0), 0 when no packet arrived in time, -1 when the source is closed
-   *   for good (the loop then ends).
+   *   for good (the loop then ends), {@link SOURCE_OVERSIZE} (-2) when a packet longer than
+   *   `maxLength` was dropped (the loop counts it in {@link DriverControl.OVERSIZE_DROPS}).
    */
   read(ringBytes: Uint8Array, payloadOffset: number, maxLength: number, timeoutMs: number): number;
   /** Optional: releases what the source holds; called once when the loop ends. */
   close?(): void;
 }
+
+/** {@link PacketSource.read} result: a packet longer than `maxLength` was dropped whole (never truncated). */
+export const SOURCE_OVERSIZE = -2;
 
 /**
  * Where the consumer loop delivers the packets userspace sent (Linux: the TUN fd; tests: a
@@ -81,7 +87,7 @@ export const DriverControl = {
   KERNEL_DROPS: 14,
   /** 1 once the I/O module found its device gone; set by I/O modules. */
   DEVICE_GONE: 15,
-  /** Packets the source had to drop because they were larger than any record it could reserve. */
+  /** Packets the source dropped whole because they were longer than the loop's `maxPacketSize` (never truncated). */
   OVERSIZE_DROPS: 16,
   /** Number of slots. */
   SIZE: 20,
@@ -100,7 +106,11 @@ export interface DriverLoopOptions {
 
 /** Options of {@link runProducerLoop}. */
 export interface ProducerLoopOptions extends DriverLoopOptions {
-  /** Bytes reserved per read: the largest packet the source can return (the MTU). Default 0xFFFF. */
+  /**
+   * Room of every read: the largest packet the source may return whole (default 0xFFFF, the
+   * largest IP packet; keep the default for devices whose MTU can change under the session). A
+   * longer packet is dropped and counted in `OVERSIZE_DROPS`, never truncated.
+   */
   readonly maxPacketSize?: number | undefined;
   /** Most packets per batch before Tail is published. Default 256. */
   readonly batchLimit?: number | undefined;
@@ -127,12 +137,19 @@ function spinFor(ms: number): void {
 }
 
 /**
- * The Send-ring producer, as the driver's send path behaves (spec 3.1) with reads straight into
- * ring memory: reserve a max-size record, `source.read` into it, commit it; after a batch (until
- * the source has nothing more, or `batchLimit`), publish Tail and set the read event on every Tail
- * move. A packet that does not fit is read into a scratch buffer and dropped (counted). Returns
- * when the stop flag is set, when `CLOSE_SEND` is requested (the ring is then ended with the
- * sentinel and the read event set), or when the source closes. Synchronous; worker threads only.
+ * The Send-ring producer, as the driver's send path behaves (spec 3.1): reads a packet, commits it
+ * as a record, and after a batch (until the source has nothing more, or `batchLimit`) publishes
+ * Tail and sets the read event on every Tail move.
+ *
+ * Packets are never truncated, whatever the link MTU does meanwhile: every read has room for
+ * `maxPacketSize` bytes (default 0xFFFF, the largest IP packet and record). When the ring has that
+ * much room free, the read goes straight into ring memory; otherwise into a worker-local bounce
+ * buffer, and the packet is copied into the ring when its record fits, or dropped and counted in
+ * `PRODUCER_DROPS` (the ring is full: the driver never waits). A packet longer than
+ * `maxPacketSize` is dropped by the source and counted in `OVERSIZE_DROPS`.
+ *
+ * Returns when the stop flag is set, when `CLOSE_SEND` is requested (the ring is then ended with
+ * the sentinel and the read event set), or when the source closes. Synchronous; worker threads only.
  *
  * @param ring - the Send ring.
  * @param source - where packets come from.
@@ -152,7 +169,7 @@ export function runProducerLoop(
   const max = options.maxPacketSize ?? 0xffff;
   const batchLimit = options.batchLimit ?? 256;
   const bytes = ring.bytes;
-  let scratch: Uint8Array | null = null;
+  let bounce: Uint8Array | null = null;
   try {
     for (;;) {
       if (Atomics.load(control, DriverControl.STOP) !== 0) return;
@@ -174,9 +191,25 @@ export function runProducerLoop(
             batch++;
           }
         } else {
-          scratch ??= new Uint8Array(max);
-          n = source.read(scratch, 0, max, timeout);
-          if (n > 0) Atomics.add(control, DriverControl.PRODUCER_DROPS, 1);
+          // Less than `max` free (or the ring ended): read into the bounce buffer, then copy the
+          // packet in if its own record fits.
+          bounce ??= new Uint8Array(max);
+          n = source.read(bounce, 0, max, timeout);
+          if (n > 0) {
+            const at = offset === RING_EOF ? offset : producer.reserve(n);
+            if (at >= 0) {
+              bytes.set(bounce.subarray(0, n), at);
+              producer.commitRecord(at, n);
+              batch++;
+            } else {
+              Atomics.add(control, DriverControl.PRODUCER_DROPS, 1);
+            }
+          }
+        }
+        if (n === SOURCE_OVERSIZE) {
+          // Dropped whole by the source: end this batch; the next read does not wait if more is there.
+          Atomics.add(control, DriverControl.OVERSIZE_DROPS, 1);
+          n = 0;
         }
         if (n < 0) sourceClosed = true;
         if (n <= 0 || batch >= batchLimit || Atomics.load(control, DriverControl.STOP) !== 0 || Atomics.load(control, DriverControl.CLOSE_SEND) !== 0) break;

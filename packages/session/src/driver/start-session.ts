@@ -13,6 +13,8 @@ import type { SharedEvent } from '../events/shared.js';
 import { Session } from '../session.js';
 import type { SessionOptions } from '../session.js';
 import { startDriverWorkers } from './host.js';
+import { DriverControl } from './loops.js';
+import type { DriverStats } from './stats.js';
 import type { DriverWorkers, StartDriverWorkersOptions } from './host.js';
 
 /** What {@link startSessionWithDriverWorkers} has set up when it asks for the worker specs. */
@@ -44,8 +46,10 @@ export interface StartSessionWithDriverWorkersOptions {
    */
   readonly workers: (setup: DriverWorkersSetup) => DriverWorkersSpec;
   /**
-   * Called when the session closes its link, after the workers stopped (also when stopping them
-   * failed): release what the driver side held (a device, queues). Runs once.
+   * Called once after the driver loops stopped for good: when the session closes its link (also
+   * when stopping the workers failed), or when the start fails after `workers` returned (the loops
+   * that were started are stopped first). Release what the driver side held here (a device, fds
+   * handed to the loops, queues): no loop can touch it any more.
    */
   readonly onClose?: (() => void | Promise<void>) | undefined;
   /** Options of the session. */
@@ -65,28 +69,39 @@ export interface SessionWithDriverWorkers extends DriverWorkersSetup {
  * `layout`, lays out the ring pair, creates two shared auto-reset events, starts the driver workers
  * returned by `options.workers`, and builds a {@link Session} over it all whose link (closed once,
  * by `Session.close`) stops the workers, then calls `options.onClose`. The session frees the memory
- * last. If anything fails before the session exists, the memory is freed and the error rethrown.
+ * last. If anything fails before the session exists, the started loops are stopped, `onClose` runs
+ * (when `workers` had returned), the memory is freed and the error rethrown. The session's
+ * `driverStats` is a live view of the loops' counters ({@link driverStatsView}); `Session.unref()`
+ * unrefs the worker threads.
  *
  * @throws WintunError (rejection) `ERR_WINTUN_INVALID_CAPACITY` (bad layout),
  *   `ERR_WINTUN_FFI_UNAVAILABLE` (`memory: 'native'` without koffi), `ERR_WINTUN_WORKER_FAILED`
  *   (a worker failed to start), and whatever `options.workers` throws.
  */
 export async function startSessionWithDriverWorkers(options: StartSessionWithDriverWorkersOptions): Promise<SessionWithDriverWorkers> {
-  const { layout } = options;
+  const { layout, onClose } = options;
+  let closed: Promise<void> | null = null;
+  const runOnClose = (): Promise<void> => (closed ??= Promise.resolve().then(() => onClose?.()));
   const memory = allocateRingMemory(ringPairSize(layout), { kind: options.memory });
   let workers: DriverWorkers;
   let setup: DriverWorkersSetup;
+  let specified = false;
   try {
     const rings = createRingPair(memory, layout);
     const [readEvent, writeEvent] = createSharedEvents(2) as [SharedEvent, SharedEvent];
     setup = { memory, rings, readEvent, writeEvent };
-    workers = await startDriverWorkers({ ...options.workers(setup), memory, layout, readEvent, writeEvent });
+    const spec = options.workers(setup);
+    specified = true;
+    // startDriverWorkers stops every loop it started before it rejects.
+    workers = await startDriverWorkers({ ...spec, memory, layout, readEvent, writeEvent });
   } catch (error) {
-    memory.free();
+    try {
+      if (specified) await runOnClose();
+    } finally {
+      memory.free();
+    }
     throw error;
   }
-  const { onClose } = options;
-  let closed: Promise<void> | null = null;
   const link = {
     failed: workers.failed,
     close: (): Promise<void> =>
@@ -97,7 +112,43 @@ export async function startSessionWithDriverWorkers(options: StartSessionWithDri
           await onClose?.();
         }
       })()),
+    unref: () => workers.unref(),
+    ref: () => workers.ref(),
   };
-  const session = new Session({ rings: setup.rings, readEvent: setup.readEvent, writeEvent: setup.writeEvent, link, memory }, options.session);
+  const session = new Session(
+    { rings: setup.rings, readEvent: setup.readEvent, writeEvent: setup.writeEvent, link, memory, driverStats: driverStatsView(workers.control) },
+    options.session,
+  );
   return { ...setup, session, workers };
+}
+
+/**
+ * The live {@link DriverStats} of a driver control block ({@link DriverControl} slots), built once
+ * per session. Every getter is an atomic load.
+ */
+export function driverStatsView(control: Int32Array): DriverStats {
+  const get = (slot: number): number => Atomics.load(control, slot);
+  return Object.freeze({
+    get produced() {
+      return get(DriverControl.PRODUCED);
+    },
+    get producerDrops() {
+      return get(DriverControl.PRODUCER_DROPS);
+    },
+    get consumed() {
+      return get(DriverControl.CONSUMED);
+    },
+    get discarded() {
+      return get(DriverControl.DISCARDS);
+    },
+    get kernelDrops() {
+      return get(DriverControl.KERNEL_DROPS);
+    },
+    get oversizeDrops() {
+      return get(DriverControl.OVERSIZE_DROPS);
+    },
+    get deviceGone() {
+      return get(DriverControl.DEVICE_GONE) !== 0;
+    },
+  });
 }

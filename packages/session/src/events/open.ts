@@ -18,13 +18,16 @@ import { openWin32Event } from './win32.js';
  *   `ERR_WINTUN_INVALID_ARGUMENT` for an unknown kind or a bad slot.
  */
 export function openEvent(descriptor: EventDescriptor): AutoResetEvent {
+  if (typeof descriptor !== 'object' || descriptor === null) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'openEvent: descriptor must be an object from AutoResetEvent.describe().');
+  }
   switch (descriptor.kind) {
     case 'shared':
       return new SharedEvent(descriptor.buffer, descriptor.index);
     case 'win32':
       return openWin32Event(descriptor.handle);
     default:
-      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `Unknown event kind ${String((descriptor as { kind?: unknown }).kind)}.`);
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `openEvent: unknown event kind ${typeof (descriptor as { kind?: unknown }).kind === 'string' ? (descriptor as { kind: string }).kind : typeof (descriptor as { kind?: unknown }).kind}.`);
   }
 }
 
@@ -32,9 +35,13 @@ export function openEvent(descriptor: EventDescriptor): AutoResetEvent {
  * Creates `count` {@link SharedEvent}s in one SharedArrayBuffer (one Int32 slot each), e.g. the
  * read and write events of a session. The buffer lives as long as any thread holds a view.
  *
- * @param count - number of events, >= 1.
+ * @param count - number of events, an integer in [1, 1024].
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for another count.
  */
 export function createSharedEvents(count: number): SharedEvent[] {
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 1024) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `createSharedEvents: count must be an integer in [1, 1024], got ${typeof count === 'number' ? count : typeof count}.`);
+  }
   const buffer = new SharedArrayBuffer(4 * Math.max(1, count));
   return Array.from({ length: count }, (_, i) => new SharedEvent(buffer, i));
 }

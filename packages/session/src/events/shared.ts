@@ -13,9 +13,13 @@ const SLICE_MS = 1000;
 
 function noop(): void {}
 
-function checkTimeout(timeoutMs: number): void {
-  if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
-    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}.`);
+/** Timeouts are numbers of milliseconds in [0, 2^31 - 1] (as Node's timers): every wait is bounded. */
+function checkTimeout(timeoutMs: unknown): void {
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs > 0x7fffffff) {
+    throw new WintunError(
+      'ERR_WINTUN_INVALID_ARGUMENT',
+      `timeoutMs must be a number of milliseconds in [0, 2147483647], got ${typeof timeoutMs === 'number' ? timeoutMs : typeof timeoutMs}.`,
+    );
   }
 }
 
@@ -79,7 +83,7 @@ export class SharedEvent implements AutoResetEvent {
    * Blocks until signalled or `timeoutMs` passes (worker threads; the main thread may only poll
    * with 0). The wait is a loop of bounded `Atomics.wait` slices, so it always returns.
    *
-   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a negative or non-finite timeout.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a timeout that is not a number in [0, 2147483647] ms.
    */
   waitSync(timeoutMs: number): boolean {
     checkTimeout(timeoutMs);
@@ -96,11 +100,12 @@ export class SharedEvent implements AutoResetEvent {
 
   /**
    * Waits on the event loop (`Atomics.waitAsync`, never blocking) until signalled or `timeoutMs`
-   * passes. A pending wait keeps the process alive (like a timer) until it settles.
+   * passes. A pending wait keeps the process alive (like a timer) until it settles, unless
+   * `unref` is true.
    *
-   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a negative or non-finite timeout.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a timeout that is not a number in [0, 2147483647] ms.
    */
-  async wait(timeoutMs: number): Promise<boolean> {
+  async wait(timeoutMs: number, unref = false): Promise<boolean> {
     checkTimeout(timeoutMs);
     if (this.tryConsume()) return true;
     if (timeoutMs === 0) return false;
@@ -113,11 +118,11 @@ export class SharedEvent implements AutoResetEvent {
       if (result.async) {
         // A pending Atomics.waitAsync does not keep Node's event loop alive; a pending wait is
         // pending work, so hold a timer for as long as it lasts.
-        const keepAlive = setTimeout(noop, slice + 50);
+        const keepAlive = unref ? undefined : setTimeout(noop, slice + 50);
         try {
           await result.value;
         } finally {
-          clearTimeout(keepAlive);
+          if (keepAlive !== undefined) clearTimeout(keepAlive);
         }
       }
       if (this.tryConsume()) return true;

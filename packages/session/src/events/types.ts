@@ -26,19 +26,21 @@ export interface AutoResetEvent {
    * Blocks the calling thread until the event is signalled (and consumes the signal) or
    * `timeoutMs` passes. Worker threads only: the main thread must use {@link AutoResetEvent.wait}.
    *
-   * @param timeoutMs - upper bound in milliseconds; 0 polls. Must be finite.
+   * @param timeoutMs - upper bound in milliseconds; 0 polls; at most 2147483647.
    * @returns true when a signal was consumed, false on timeout.
-   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a negative or non-finite timeout.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a timeout that is not a number in [0, 2147483647] ms.
    */
   waitSync(timeoutMs: number): boolean;
   /**
    * Waits without blocking the event loop until the event is signalled (consuming the signal) or
    * `timeoutMs` passes.
    *
-   * @param timeoutMs - upper bound in milliseconds. Must be finite.
+   * @param timeoutMs - upper bound in milliseconds, at most 2147483647.
+   * @param unref - true when the wait must not keep the process alive (an unref'd session's
+   *   pump). Default false: a pending wait is pending work, as a timer is.
    * @returns a promise for true when a signal was consumed, false on timeout.
    */
-  wait(timeoutMs: number): Promise<boolean>;
+  wait(timeoutMs: number, unref?: boolean): Promise<boolean>;
   /** A structured-clonable description for {@link openEvent} in another thread. */
   describe(): EventDescriptor;
   /** Releases what the event owns. Idempotent. Waits already in progress end at their timeout. */

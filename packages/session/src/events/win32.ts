@@ -17,12 +17,19 @@ import type { AutoResetEvent, EventDescriptor } from './types.js';
  */
 export const WIN32_EVENT_ASYNC_SLICE_MS = 100;
 
+/** Poll period (ms) of an unref'd {@link Win32Event.wait}, which must not hold a pool request. */
+export const WIN32_EVENT_UNREF_POLL_MS = 2;
+
 /** Largest finite timeout one `WaitForSingleObject` takes (`INFINITE` - 1). */
 const MAX_NATIVE_TIMEOUT = 0xfffffffe;
 
-function checkTimeout(timeoutMs: number): void {
-  if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) {
-    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}.`);
+/** Timeouts are numbers of milliseconds in [0, 2^31 - 1] (as Node's timers): every wait is bounded. */
+function checkTimeout(timeoutMs: unknown): void {
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs > 0x7fffffff) {
+    throw new WintunError(
+      'ERR_WINTUN_INVALID_ARGUMENT',
+      `timeoutMs must be a number of milliseconds in [0, 2147483647], got ${typeof timeoutMs === 'number' ? timeoutMs : typeof timeoutMs}.`,
+    );
   }
 }
 
@@ -107,18 +114,29 @@ export class Win32Event implements AutoResetEvent {
   /**
    * Waits without blocking the event loop: a loop of bounded `WaitForSingleObject` calls on libuv's
    * pool (at most {@link WIN32_EVENT_ASYNC_SLICE_MS} each), so no pool thread is held for long. A
-   * `close()` during the wait ends it with false at the next slice.
+   * `close()` during the wait ends it with false at the next slice. With `unref`, a pool request
+   * would keep the process alive, so the wait polls instead (`WaitForSingleObject(0)` between
+   * unref'd timers of {@link WIN32_EVENT_UNREF_POLL_MS}).
    *
    * @throws WintunError (as a rejection) `ERR_WINTUN_INVALID_ARGUMENT` for a bad timeout;
    *   `ERR_WINTUN_CLOSED` after `close()`; mapped from `GetLastError()` when a wait fails.
    */
-  async wait(timeoutMs: number): Promise<boolean> {
+  async wait(timeoutMs: number, unref = false): Promise<boolean> {
     checkTimeout(timeoutMs);
     this.#assertOpen();
     const k = kernel32();
     if ((k.WaitForSingleObject(this.handle, 0) >>> 0) === WAIT_OBJECT_0) return true;
     if (timeoutMs === 0) return false;
     const deadline = performance.now() + timeoutMs;
+    if (unref) {
+      for (;;) {
+        const left = deadline - performance.now();
+        if (this.#closed || left <= 0) return false;
+        await new Promise<void>((resolve) => setTimeout(resolve, Math.min(left, WIN32_EVENT_UNREF_POLL_MS)).unref());
+        if (this.#closed) return false;
+        if ((k.WaitForSingleObject(this.handle, 0) >>> 0) === WAIT_OBJECT_0) return true;
+      }
+    }
     this.#inFlight++;
     try {
       for (;;) {

@@ -6,6 +6,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { WintunError } from '@wintun-ts/ring';
+import { checkAddressBytes, checkObject, invalid } from './check.js';
 
 /** An IP address with its family and its bytes in network order. */
 export interface IpAddress {
@@ -52,6 +53,7 @@ function ipv6Bytes(text: string): Uint8Array {
 
 /** Canonical text for 16 IPv6 bytes (RFC 5952: lowercase, longest zero run compressed). */
 export function formatIpv6(bytes: Uint8Array): string {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 16) invalid('formatIpv6', 'bytes', 'a Uint8Array of 16 bytes');
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
   let bestStart = -1;
@@ -76,6 +78,7 @@ export function formatIpv6(bytes: Uint8Array): string {
 
 /** Text for 4 or 16 address bytes. */
 export function formatIp(bytes: Uint8Array): string {
+  checkAddressBytes('formatIp', 'bytes', bytes);
   return bytes.length === 4 ? Array.from(bytes).join('.') : formatIpv6(bytes);
 }
 
@@ -93,7 +96,8 @@ export function parseIp(text: string): IpAddress {
     const bytes = ipv6Bytes(text);
     return { family: 6, address: formatIpv6(bytes), bytes };
   }
-  throw new WintunError('ERR_WINTUN_ADDRESS_INVALID', `${JSON.stringify(text)} is not an IPv4 or IPv6 address; write e.g. 10.6.7.7 or fd00::1.`);
+  const shown = typeof text === 'string' ? JSON.stringify(text) : `a ${typeof text}`;
+  throw new WintunError('ERR_WINTUN_ADDRESS_INVALID', `${shown} is not an IPv4 or IPv6 address; write e.g. 10.6.7.7 or fd00::1.`);
 }
 
 /**
@@ -119,6 +123,12 @@ export function parseCidr(text: string): IpPrefix {
 
 /** The network address of a prefix (host bits cleared), e.g. `10.6.7.0/24` for `10.6.7.7/24`. */
 export function networkOf(prefix: IpPrefix): IpPrefix {
+  checkObject('networkOf', 'prefix', prefix);
+  checkAddressBytes('networkOf', 'prefix.bytes', prefix.bytes);
+  const bits = prefix.bytes.length * 8;
+  if (typeof prefix.prefixLength !== 'number' || !Number.isInteger(prefix.prefixLength) || prefix.prefixLength < 0 || prefix.prefixLength > bits) {
+    invalid('networkOf', 'prefix.prefixLength', `an integer in [0, ${bits}]`);
+  }
   const bytes = Uint8Array.from(prefix.bytes);
   for (let bit = prefix.prefixLength; bit < bytes.length * 8; bit++) {
     const i = bit >> 3;

@@ -9,6 +9,7 @@ import { WintunError } from '@wintun-ts/ring';
 import type { Session } from '../session.js';
 import { parseIp } from './address.js';
 import { classifyEcho, echoReplyInPlace, type EchoFilter, type EchoKind } from './toolkit.js';
+import { checkObject, invalid } from './check.js';
 
 /** Options of {@link startEchoResponder}. */
 export interface EchoResponderOptions {
@@ -66,11 +67,12 @@ export class EchoResponder {
    * @throws WintunError `ERR_WINTUN_ADDRESS_INVALID` for a bad address; `ERR_WINTUN_INVALID_ARGUMENT` for a bad port.
    */
   constructor(session: Session, options: EchoResponderOptions = {}) {
+    checkResponderArgs(session, options);
     this.#session = session;
     this.#options = options;
     const addresses = options.addresses === undefined || options.addresses.length === 0 ? null : options.addresses.map((a) => parseIp(a).bytes);
     for (const port of options.udpPorts ?? []) {
-      if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `A UDP port is an integer 0-65535, got ${String(port)}.`);
+      if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `A UDP port is an integer 0-65535, got ${typeof port === 'number' ? port : typeof port}.`);
     }
     this.#filter = { addresses, udpPorts: options.udpPorts === undefined ? null : new Set(options.udpPorts) };
     this.done = this.#run();
@@ -124,6 +126,19 @@ export class EchoResponder {
     this.#abort.abort();
     await this.done.catch(() => undefined);
   }
+}
+
+function checkResponderArgs(session: unknown, options: unknown): void {
+  const s = session as { receiveInto?: unknown; sendWith?: unknown } | null;
+  if (typeof s !== 'object' || s === null || typeof s.receiveInto !== 'function' || typeof s.sendWith !== 'function') {
+    invalid('EchoResponder', 'session', 'a Session');
+  }
+  checkObject('EchoResponder', 'options', options);
+  const o = options as EchoResponderOptions;
+  if (o.addresses !== undefined && (!Array.isArray(o.addresses) || !o.addresses.every((a) => typeof a === 'string'))) invalid('EchoResponder', 'options.addresses', 'an array of address strings');
+  if (o.udpPorts !== undefined && !Array.isArray(o.udpPorts)) invalid('EchoResponder', 'options.udpPorts', 'an array of ports');
+  if (o.onOther !== undefined && typeof o.onOther !== 'function') invalid('EchoResponder', 'options.onOther', 'a function');
+  if (o.onReply !== undefined && typeof o.onReply !== 'function') invalid('EchoResponder', 'options.onReply', 'a function');
 }
 
 /**

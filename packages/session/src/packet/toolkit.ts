@@ -7,6 +7,7 @@
  */
 import { WintunError } from '@wintun-ts/ring';
 import { parseIp, formatIp } from './address.js';
+import { checkObject, checkSpan, invalid } from './check.js';
 
 const PROTO_ICMP = 1;
 const PROTO_UDP = 17;
@@ -18,6 +19,8 @@ const PROTO_ICMPV6 = 58;
  * store in a header (0 when the data already contains a correct checksum).
  */
 export function internetChecksum(bytes: Uint8Array, offset: number, length: number, initial = 0): number {
+  checkSpan('internetChecksum', bytes, offset, length);
+  if (typeof initial !== 'number' || (initial >>> 0) !== initial) invalid('internetChecksum', 'initial', 'a 32-bit unsigned integer');
   let sum = initial;
   const end = offset + length;
   let i = offset;
@@ -100,6 +103,11 @@ export interface IcmpEchoFields {
  * @throws WintunError `ERR_WINTUN_ADDRESS_INVALID` for bad or mixed-family addresses.
  */
 export function buildIcmpEcho(fields: IcmpEchoFields): Uint8Array {
+  checkObject('buildIcmpEcho', 'fields', fields);
+  checkU16('buildIcmpEcho', 'fields.id', fields.id);
+  checkU16('buildIcmpEcho', 'fields.sequence', fields.sequence);
+  checkCommon('buildIcmpEcho', fields.payload, fields.ttl, true);
+  if (fields.kind !== undefined && fields.kind !== 'request' && fields.kind !== 'reply') invalid('buildIcmpEcho', 'fields.kind', "'request' or 'reply'");
   const family = parseIp(fields.source).family;
   const source = addressBytes(fields.source);
   const destination = addressBytes(fields.destination, family);
@@ -139,6 +147,10 @@ export interface UdpFields {
  *   `ERR_WINTUN_PACKET_TOO_LARGE` when the packet would exceed 65535 bytes.
  */
 export function buildUdpPacket(fields: UdpFields): Uint8Array {
+  checkObject('buildUdpPacket', 'fields', fields);
+  checkU16('buildUdpPacket', 'fields.sourcePort', fields.sourcePort);
+  checkU16('buildUdpPacket', 'fields.destinationPort', fields.destinationPort);
+  checkCommon('buildUdpPacket', fields.payload, fields.ttl, false);
   const family = parseIp(fields.source).family;
   const source = addressBytes(fields.source);
   const destination = addressBytes(fields.destination, family);
@@ -188,6 +200,7 @@ export interface ParsedPacket {
  * @returns the parsed packet, or `null` when `bytes` is not a well-formed IP packet.
  */
 export function parsePacket(bytes: Uint8Array): ParsedPacket | null {
+  if (!(bytes instanceof Uint8Array)) invalid('parsePacket', 'bytes', 'a Uint8Array');
   const family = bytes.byteLength > 0 ? ((bytes[0] as number) >>> 4) : 0;
   let headerLength: number;
   let totalLength: number;
@@ -267,6 +280,26 @@ function addressMatches(bytes: Uint8Array, at: number, length: number, addresses
   return false;
 }
 
+function checkU16(what: string, name: string, value: unknown): void {
+  if (typeof value !== 'number' || (value & 0xffff) !== value) invalid(what, name, 'an integer in [0, 65535]');
+}
+
+function checkCommon(what: string, payload: unknown, ttl: unknown, optionalPayload: boolean): void {
+  if (!(payload instanceof Uint8Array) && !(optionalPayload && payload === undefined)) invalid(what, 'fields.payload', 'a Uint8Array');
+  if (ttl !== undefined && (typeof ttl !== 'number' || (ttl & 0xff) !== ttl)) invalid(what, 'fields.ttl', 'an integer in [0, 255]');
+}
+
+/** The span and the filter (`addresses`: null or an array of address bytes; `udpPorts`: null or a Set). */
+function checkEchoArgs(what: string, bytes: unknown, offset: unknown, length: unknown, filter: unknown): void {
+  checkSpan(what, bytes, offset, length);
+  checkObject(what, 'filter', filter);
+  const f = filter as { addresses?: unknown; udpPorts?: unknown };
+  if (f.addresses !== null && (!Array.isArray(f.addresses) || !f.addresses.every((a) => a instanceof Uint8Array))) {
+    invalid(what, 'filter.addresses', 'null or an array of Uint8Array');
+  }
+  if (f.udpPorts !== null && !(f.udpPorts instanceof Set)) invalid(what, 'filter.udpPorts', 'null or a Set of ports');
+}
+
 function swap(bytes: Uint8Array, a: number, b: number, length: number): void {
   for (let i = 0; i < length; i++) {
     const t = bytes[a + i] as number;
@@ -285,6 +318,7 @@ function swap(bytes: Uint8Array, a: number, b: number, length: number): void {
  *   anything else: other protocols, fragments, IPv6 extension headers, malformed packets.
  */
 export function echoReplyInPlace(bytes: Uint8Array, offset: number, length: number, filter: EchoFilter): { kind: EchoKind; length: number } | null {
+  checkEchoArgs('echoReplyInPlace', bytes, offset, length, filter);
   return echo(bytes, offset, length, filter, false);
 }
 
@@ -294,6 +328,7 @@ export function echoReplyInPlace(bytes: Uint8Array, offset: number, length: numb
  * @returns the kind and length of the answer, or `null`.
  */
 export function classifyEcho(bytes: Uint8Array, offset: number, length: number, filter: EchoFilter): { kind: EchoKind; length: number } | null {
+  checkEchoArgs('classifyEcho', bytes, offset, length, filter);
   return echo(bytes, offset, length, filter, true);
 }
 

@@ -14,18 +14,20 @@ export { openEvent, createSharedEvents } from '../events/open.js';
 export type { AutoResetEvent, EventDescriptor } from '../events/types.js';
 export { RateGate } from '../rate.js';
 export type { RateGateOptions } from '../rate.js';
-export { runProducerLoop, runConsumerLoop, createDriverControl, DriverControl } from '../driver/loops.js';
+export { runProducerLoop, runConsumerLoop, createDriverControl, DriverControl, SOURCE_OVERSIZE } from '../driver/loops.js';
 export type { PacketSource, PacketSink, DriverLoopOptions, ProducerLoopOptions, ConsumerLoopOptions } from '../driver/loops.js';
 export { startDriverWorkers } from '../driver/host.js';
 export type { DriverWorkers, StartDriverWorkersOptions, DriverLoopSpec, DriverIoContext } from '../driver/host.js';
-export { startSessionWithDriverWorkers } from '../driver/start-session.js';
+export { startSessionWithDriverWorkers, driverStatsView } from '../driver/start-session.js';
+export { driverPoolStats, stopIdleDriverWorkers, driverWorkerExecArgv, DRIVER_POOL_MAX_IDLE, DRIVER_POOL_IDLE_MS } from '../driver/pool.js';
+export type { DriverPoolStats } from '../driver/pool.js';
 export type {
   DriverWorkersSetup,
   DriverWorkersSpec,
   SessionWithDriverWorkers,
   StartSessionWithDriverWorkersOptions,
 } from '../driver/start-session.js';
-export { workerUrl } from '../worker-url.js';
+export { workerUrl, WORKER_DIR_ENV } from '../worker-url.js';
 export {
   allocateRingMemory,
   attachRingMemory,

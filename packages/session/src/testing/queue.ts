@@ -7,6 +7,7 @@
  * @module
  */
 import { WintunError } from '@wintun-ts/ring';
+import { SOURCE_OVERSIZE } from '../driver/loops.js';
 import type { PacketSink, PacketSource } from '../driver/loops.js';
 import { waitAsync } from '../events/wait-async.js';
 
@@ -201,8 +202,10 @@ export function queuePacketSource(queue: PacketQueue): PacketSource {
   const pop = (bytes: Uint8Array, offset: number, max: number): number => {
     try {
       return queue.popInto(bytes, offset, max);
-    } catch {
-      return 0; // larger than the reservation: dropped
+    } catch (error) {
+      // Longer than the loop's room: popInto dropped it whole; the loop counts it.
+      if (error instanceof WintunError && error.code === 'ERR_WINTUN_PACKET_TOO_LARGE') return SOURCE_OVERSIZE;
+      throw error;
     }
   };
   return {

@@ -1,0 +1,80 @@
+/**
+ * Validation of {@link StartSessionOptions}: the ring capacity and the session options a user may
+ * pass to `Adapter.startSession`. Pure.
+ *
+ * @module
+ */
+import { WintunError, WINTUN_DEFAULT_RING_CAPACITY, isValidRingCapacity, type SessionOptions } from '@wintun-ts/session';
+import type { StartSessionOptions } from './types.js';
+
+function invalid(message: string): WintunError {
+  return new WintunError('ERR_WINTUN_INVALID_ARGUMENT', message);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An optional finite number in [min, max] (`min` excluded when `minExclusive`). */
+function num(value: unknown, name: string, min: number, max: number, minExclusive: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const ok = typeof value === 'number' && Number.isFinite(value) && (minExclusive ? value > min : value >= min) && value <= max;
+  if (!ok) {
+    throw invalid(`startSession: ${name} must be a finite number ${minExclusive ? '>' : '>='} ${min} and <= ${max}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}.`);
+  }
+  return value;
+}
+
+/** What {@link parseStartSessionOptions} returns: the capacity and a clean copy of the session options. */
+export interface ParsedStartSessionOptions {
+  /** Ring capacity in bytes. */
+  readonly capacity: number;
+  /** Only the session options the user set (the backend adds its own defaults). */
+  readonly session: SessionOptions;
+}
+
+/**
+ * Checks every field of the options of `Adapter.startSession` before anything is started.
+ *
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a non-object, or a field of the wrong type or
+ *   range (`waitTimeoutMs` finite > 0; `spin` false or `{ thresholdPps >= 0, spinUs in [0, 1e6],
+ *   windowMs > 0 }`; `oldDriverGuard` false or `{ stallMs > 0, intervalMs > 0 }`);
+ *   `ERR_WINTUN_INVALID_CAPACITY` for a capacity that is not a power of two in [0x20000, 0x4000000].
+ */
+export function parseStartSessionOptions(options: unknown): ParsedStartSessionOptions {
+  if (options === undefined) return { capacity: WINTUN_DEFAULT_RING_CAPACITY, session: {} };
+  if (!isPlainObject(options)) {
+    throw invalid(`startSession takes an options object such as { capacity: 0x400000, waitTimeoutMs: 100 }, got ${options === null ? 'null' : typeof options}.`);
+  }
+  const o = options as StartSessionOptions;
+  const capacity = o.capacity ?? WINTUN_DEFAULT_RING_CAPACITY;
+  if (!isValidRingCapacity(capacity)) {
+    throw new WintunError(
+      'ERR_WINTUN_INVALID_CAPACITY',
+      `capacity must be a power of two between 0x20000 (128 KiB) and 0x4000000 (64 MiB), got ${String(capacity)}; the default is 0x400000.`,
+    );
+  }
+  const session: { -readonly [K in keyof SessionOptions]: SessionOptions[K] } = {};
+  const wait = num(o.waitTimeoutMs, 'waitTimeoutMs', 0, 0x7fffffff, true);
+  if (wait !== undefined) session.waitTimeoutMs = wait;
+  const spin: unknown = o.spin;
+  if (spin === false) session.spin = false;
+  else if (spin !== undefined) {
+    if (!isPlainObject(spin)) throw invalid('startSession: spin is false or { thresholdPps?, spinUs?, windowMs? }.');
+    session.spin = {
+      thresholdPps: num(spin['thresholdPps'], 'spin.thresholdPps', 0, Number.MAX_SAFE_INTEGER, false),
+      spinUs: num(spin['spinUs'], 'spin.spinUs', 0, 1_000_000, false),
+      windowMs: num(spin['windowMs'], 'spin.windowMs', 0, 3_600_000, true),
+    };
+  }
+  const guard: unknown = o.oldDriverGuard;
+  if (guard === false) session.oldDriverGuard = false;
+  else if (guard !== undefined) {
+    if (!isPlainObject(guard)) throw invalid('startSession: oldDriverGuard is false or { stallMs?, intervalMs? }.');
+    session.oldDriverGuard = {
+      stallMs: num(guard['stallMs'], 'oldDriverGuard.stallMs', 0, 60_000, true),
+      intervalMs: num(guard['intervalMs'], 'oldDriverGuard.intervalMs', 0, 60_000, true),
+    };
+  }
+  return { capacity, session };
+}

@@ -1,0 +1,278 @@
+/**
+ * The send path of a `Session`: `allocateSend` + commit (zero-copy), `send`, `sendWith` +
+ * `flushSends`, `sendMany`, `waitForSpace`. Every argument is checked before the Receive ring is
+ * touched, so a bad call changes nothing; a reserved record is always settled: committed, or
+ * published as a record the driver discards (its first byte zeroed, so it is not an IP packet),
+ * never left to wedge the ring and never carrying stale ring bytes to the wire. Internal: not
+ * exported.
+ *
+ * @module
+ */
+import { RING_EOF, RING_FULL, ReceiveRingWriter, tunPacketAlign } from '@wintun-ts/ring';
+import type { TunRing } from '@wintun-ts/ring';
+import type { AutoResetEvent } from '../events/types.js';
+import { type SessionCore, checkFunction, checkPacket, checkSize, checkWaitOptions, invalid, now, sessionError } from './core.js';
+import type { OldDriverGuard } from './guard.js';
+import type { ReceiveOptions, SendSlot } from './types.js';
+
+/** The callback of `sendWith`: write the packet into `bytes[offset .. offset + length)`. */
+export type FillCallback = (bytes: Uint8Array, offset: number, length: number) => void;
+
+/**
+ * The send path. One per session; main thread only. Slots are settled exactly once: `commit()`,
+ * `discard()`, or, for a slot the user dropped unsettled, a discard when the garbage collector finds
+ * it (so a forgotten slot cannot hold every later packet back for ever).
+ */
+export class Sender {
+  readonly writer: ReceiveRingWriter;
+  readonly #core: SessionCore;
+  readonly #ring: TunRing;
+  readonly #writeEvent: AutoResetEvent;
+  readonly #guard: OldDriverGuard;
+  readonly #spaceWaiters = new Set<(error: unknown) => void>();
+  /** Discards a slot the user dropped unsettled (held value: `offset * 0x10000 + size`). */
+  readonly #dropped = new FinalizationRegistry<number>((held) => {
+    if (this.#core.state !== 'open') return;
+    try {
+      this.#discard(Math.floor(held / 0x10000), held % 0x10000, true);
+    } catch {
+      // The ring ended: nothing to settle.
+    }
+  });
+
+  constructor(core: SessionCore, ring: TunRing, writeEvent: AutoResetEvent, guard: OldDriverGuard) {
+    this.#core = core;
+    this.#ring = ring;
+    this.writer = new ReceiveRingWriter(ring);
+    this.#writeEvent = writeEvent;
+    this.#guard = guard;
+  }
+
+  allocateSend(size: number): SendSlot | null {
+    checkSize('Session.allocateSend', size);
+    this.#core.checkOpen();
+    const offset = this.#allocate(size);
+    if (offset === RING_FULL) {
+      this.#core.stats.sendFull++;
+      return null;
+    }
+    return this.#slot(offset, size);
+  }
+
+  send(packet: Uint8Array): boolean {
+    checkPacket('Session.send', packet);
+    this.#core.checkOpen();
+    const size = packet.byteLength;
+    const offset = this.#allocate(size);
+    if (offset === RING_FULL) {
+      this.#core.stats.sendDrops++;
+      return false;
+    }
+    if (size > 0) this.#ring.bytes.set(packet, offset);
+    this.#commit(offset, size);
+    return true;
+  }
+
+  sendWith(size: number, fill: FillCallback, more: boolean | undefined): boolean {
+    checkSize('Session.sendWith', size);
+    checkFunction('Session.sendWith', 'fill', fill);
+    if (more !== undefined && typeof more !== 'boolean') invalid(`Session.sendWith: more must be a boolean, got ${typeof more}.`);
+    this.#core.checkOpen();
+    const offset = this.#allocate(size);
+    if (offset === RING_FULL) {
+      this.#core.stats.sendDrops++;
+      return false;
+    }
+    try {
+      fill(this.#ring.bytes, offset, size);
+    } catch (error) {
+      // The ring cannot take an allocation back: publish the record as one the driver discards.
+      if (this.#core.usable) this.#discard(offset, size, more !== true);
+      throw error;
+    }
+    if (!this.#core.usable) return false; // fill closed the session and its ring
+    if (more === true) {
+      this.writer.commitDeferred(offset);
+      this.#core.stats.packetsSent++;
+      this.#core.stats.bytesSent += size;
+    } else {
+      this.#commit(offset, size);
+    }
+    return true;
+  }
+
+  flushSends(): void {
+    this.#core.checkOpen();
+    if (this.writer.publish()) {
+      this.#core.stats.writeSignals++;
+      this.#writeEvent.set();
+    }
+    this.#guard.afterCommit();
+  }
+
+  sendMany(packets: readonly Uint8Array[]): number {
+    if (!Array.isArray(packets)) invalid(`Session.sendMany: packets must be an array of Uint8Array, got ${packets === null ? 'null' : typeof packets}.`);
+    // Every packet is checked before the first one is written: a bad element changes nothing.
+    for (let i = 0; i < packets.length; i++) checkPacket(`Session.sendMany (packet ${i})`, packets[i]);
+    this.#core.checkOpen();
+    let sent = 0;
+    const writer = this.writer;
+    const bytes = this.#ring.bytes;
+    let total = 0;
+    try {
+      for (let i = 0; i < packets.length; i++) {
+        const packet = packets[i]!;
+        const size = packet.byteLength;
+        const offset = this.#allocate(size);
+        if (offset === RING_FULL) break;
+        if (size > 0) bytes.set(packet, offset);
+        // Commit now, publish once for the whole batch (one Tail store, fence and Alertable load).
+        writer.commitDeferred(offset);
+        total += size;
+        sent++;
+      }
+    } finally {
+      const stats = this.#core.stats;
+      if (sent > 0 && writer.publish()) {
+        stats.writeSignals++;
+        this.#writeEvent.set();
+      }
+      stats.packetsSent += sent;
+      stats.bytesSent += total;
+    }
+    this.#core.stats.sendDrops += packets.length - sent;
+    if (sent > 0) this.#guard.afterCommit();
+    return sent;
+  }
+
+  get freeBytes(): number {
+    return this.#core.usable ? this.writer.freeBytes : 0;
+  }
+
+  waitForSpace(size: number, options: ReceiveOptions | undefined): Promise<void> {
+    try {
+      checkSize('Session.waitForSpace', size);
+      checkWaitOptions('Session.waitForSpace', options);
+      this.#core.checkOpen();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const need = tunPacketAlign(size);
+    if (this.#spaceFor(need)) return Promise.resolve();
+    const core = this.#core;
+    return new Promise<void>((resolve, reject) => {
+      const signal = options?.signal;
+      const timeout = options?.timeout;
+      const deadline = timeout === undefined ? Infinity : now() + timeout;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let immediate: ReturnType<typeof setImmediate> | undefined;
+      let done = false;
+      const finish = (error?: unknown): void => {
+        if (done) return;
+        done = true;
+        if (timer !== undefined) clearTimeout(timer);
+        if (immediate !== undefined) clearImmediate(immediate);
+        signal?.removeEventListener('abort', onAbort);
+        this.#spaceWaiters.delete(finish);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onAbort = (): void => finish(sessionError('ERR_WINTUN_ABORTED', 'waitForSpace was aborted.', signal?.reason));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#spaceWaiters.add(finish);
+      let round = 0;
+      const poll = (): void => {
+        immediate = undefined;
+        timer = undefined;
+        if (done) return;
+        try {
+          core.checkOpen();
+          if (this.#spaceFor(need)) return finish();
+        } catch (error) {
+          return finish(error);
+        }
+        if (now() >= deadline) return finish(sessionError('ERR_WINTUN_TIMEOUT', `No room for a ${size}-byte packet within ${String(timeout)} ms.`));
+        round++;
+        if (round <= 16) immediate = core.timer(setImmediate(poll));
+        else timer = core.timer(setTimeout(poll, 1));
+      };
+      // First a short spin: the driver usually frees space within microseconds under load.
+      const spinEnd = now() + 0.02;
+      while (now() < spinEnd) {
+        if (this.#spaceFor(need)) return finish();
+      }
+      poll();
+    });
+  }
+
+  /** Rejects every pending `waitForSpace` with `error`. */
+  failAll(error: unknown): void {
+    for (const finish of [...this.#spaceWaiters]) finish(error);
+  }
+
+  #allocate(size: number): number {
+    const offset = this.writer.allocate(size);
+    if (offset === RING_EOF) {
+      const e = sessionError('ERR_WINTUN_EOF', 'The driver ended the Receive ring (Head = 0xFFFFFFFF): restart the session.');
+      this.#core.enterFinal('eof', e);
+      throw e;
+    }
+    return offset;
+  }
+
+  #slot(offset: number, size: number): SendSlot {
+    let settled = false;
+    const settle = (): void => {
+      if (settled) throw sessionError('ERR_WINTUN_INVALID_STATE', 'This slot was already committed or discarded.');
+      settled = true;
+      this.#dropped.unregister(slot);
+    };
+    const slot: SendSlot = {
+      data: this.#ring.bytes.subarray(offset, offset + size),
+      length: size,
+      commit: () => {
+        settle();
+        if (!this.#core.usable || this.#core.state === 'closing') throw sessionError('ERR_WINTUN_CLOSED', 'The session was closed; the slot was not sent.');
+        this.#commit(offset, size);
+      },
+      discard: () => {
+        if (settled) return;
+        settle();
+        if (this.#core.state === 'open') this.#discard(offset, size, true);
+      },
+    };
+    this.#dropped.register(slot, offset * 0x10000 + size, slot);
+    return slot;
+  }
+
+  /** Publishes a reserved record as one the driver discards (first byte 0: not IP). */
+  #discard(offset: number, size: number, publish: boolean): void {
+    if (size > 0) this.#ring.bytes[offset] = 0;
+    this.#core.stats.sendDiscards++;
+    if (!publish) {
+      this.writer.commitDeferred(offset);
+      return;
+    }
+    if (this.writer.commit(offset)) {
+      this.#core.stats.writeSignals++;
+      this.#writeEvent.set();
+    }
+    this.#guard.afterCommit();
+  }
+
+  #commit(offset: number, size: number): void {
+    const stats = this.#core.stats;
+    if (this.writer.commit(offset)) {
+      stats.writeSignals++;
+      this.#writeEvent.set();
+    }
+    stats.packetsSent++;
+    stats.bytesSent += size;
+    this.#guard.afterCommit();
+  }
+
+  #spaceFor(need: number): boolean {
+    return this.writer.freeBytes >= need;
+  }
+}
