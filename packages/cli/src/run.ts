@@ -17,6 +17,8 @@ import { statsCommand } from './commands/stats.js';
 import { upCommand } from './commands/up.js';
 import { driverVersionCommand, versionCommand } from './commands/version.js';
 import { explainCommand } from './commands/explain.js';
+import { statusCommand } from './commands/status.js';
+import { extcapCommand } from './commands/extcap.js';
 import { cliVersion } from './package-info.js';
 
 /**
@@ -31,6 +33,8 @@ export const commands: readonly Command[] = [
   upCommand,
   captureCommand,
   statsCommand,
+  statusCommand,
+  extcapCommand,
   benchCommand,
   driverVersionCommand,
   versionCommand,
