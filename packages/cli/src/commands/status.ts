@@ -29,6 +29,8 @@ export interface AdapterStatus {
   /** The session of the application serving this adapter's endpoint, or null when none does. */
   readonly session: {
     readonly open: boolean;
+    /** Capture readers attached to the application now. */
+    readonly captureReaders: number;
     readonly stats: Record<string, number>;
     readonly driverStats: Record<string, number> | null;
   } | null;
@@ -98,7 +100,7 @@ function text(s: StatusObject): string[] {
     if (a.session === null) lines.push('  session: none served (start it with captureEndpoint: true to see its counters)');
     else {
       const st = a.session.stats;
-      lines.push(`  session: ${a.session.open ? 'open' : 'closed'}; received ${st['packetsReceived']} packets/${st['bytesReceived']} B, sent ${st['packetsSent']}/${st['bytesSent']} B, send drops ${st['sendDrops']}, wake-ups ${st['wakeups']}, capture drops ${st['captureDrops']}`);
+      lines.push(`  session: ${a.session.open ? 'open' : 'closed'}; received ${st['packetsReceived']} packets/${st['bytesReceived']} B, sent ${st['packetsSent']}/${st['bytesSent']} B, send drops ${st['sendDrops']}, wake-ups ${st['wakeups']}, capture drops ${st['captureDrops']}, capture readers ${a.session.captureReaders}`);
       if (a.session.driverStats !== null) lines.push(`  driver: ${Object.entries(a.session.driverStats).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     }
     if (a.interface !== null) {

@@ -123,7 +123,7 @@ export interface CaptureEndpointOptions {
 export interface CaptureEndpoint {
   /** The socket or pipe path clients connect to. */
   readonly path: string;
-  /** Readers attached now. */
+  /** Capture readers attached now. */
   readonly readers: number;
   /** Stops accepting, ends every reader, removes the socket file. Idempotent. */
   close(): Promise<void>;
@@ -159,6 +159,7 @@ export async function serveCaptureEndpoint(session: Session, options: CaptureEnd
     }
   }
   const sockets = new Set<Socket>();
+  let capturing = 0;
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -185,7 +186,7 @@ export async function serveCaptureEndpoint(session: Session, options: CaptureEnd
       return;
     }
     if (req.op === 'status') {
-      const counters = { open: session.isOpen, stats: { ...session.stats }, driverStats: session.driverStats === null ? null : { ...session.driverStats } };
+      const counters = { open: session.isOpen, captureReaders: capturing, stats: { ...session.stats }, driverStats: session.driverStats === null ? null : { ...session.driverStats } };
       Promise.resolve()
         .then(() => options.status?.() ?? {})
         .catch((error: unknown) => ({ statusError: error instanceof Error ? error.message : String(error) }))
@@ -201,6 +202,8 @@ export async function serveCaptureEndpoint(session: Session, options: CaptureEnd
       }
       try {
         const capture = session.capture(socket, { direction, interfaceName: name });
+        capturing++;
+        void capture.closed.then(() => capturing--);
         socket.resume(); // anything the client sends later is ignored; its close ends the capture
         socket.once('end', () => void capture.close());
       } catch (error) {
@@ -232,7 +235,7 @@ export async function serveCaptureEndpoint(session: Session, options: CaptureEnd
   return {
     path,
     get readers() {
-      return sockets.size;
+      return capturing;
     },
     close,
   };
