@@ -121,6 +121,10 @@ Wireshark runs the wrapper with these options (you normally never do):
   --extcap-interface I --extcap-config  the options (direction)
   --extcap-interface I --capture --fifo PATH [--direction in|out|both]
 
+Examples:
+  wintun-ts extcap --install && tshark -D
+  tshark -i wintun-ts.wt0 -c 20 -w wt0.pcapng
+
 ${EXIT_CODES_HELP}`,
   async run({ io, values, positionals }) {
     if (flag(values, 'install')) {
