@@ -10,7 +10,7 @@ import type { SessionCore } from '../session/core.js';
 import { describe, invalid } from '../session/core.js';
 import { CaptureTap, DEFAULT_CAPTURE_BUFFER_BYTES, DEFAULT_READER_PENDING_BYTES, type CaptureFilter, type CaptureStats } from './tap.js';
 
-/** Options of {@link Session.capture}. Every field is optional. */
+/** Options of `Session.capture`. Every field is optional. */
 export interface CaptureOptions {
   /** Which packets: `in` (sent by the application), `out` (sent by the system), `both` (default). */
   readonly direction?: CaptureFilter | undefined;

@@ -256,9 +256,16 @@ export class PcapngReader {
   #first = true;
   #tsDivisor = 1; // converts the interface's units to microseconds
   #tsMultiplier = 1;
-  /** Interface names seen so far, by interface id. */
+  /** Interface names seen so far in the current section, by interface id. */
   readonly interfaces: string[] = [];
 
+  /**
+   * Feeds the next slice of the stream.
+   *
+   * @param chunk - any number of bytes of the stream (copied when a block spans chunks).
+   * @returns the packets of the blocks this chunk completed, in order, and the latest drop count.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (see the class).
+   */
   push(chunk: Uint8Array): PcapngChunk {
     if (!(chunk instanceof Uint8Array) || (chunk.byteLength === 0 && chunk.buffer.byteLength === 0 && isDetached(chunk))) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'PcapngReader.push: chunk must be a Uint8Array (or Buffer) of the stream.');
     let buf = chunk;
