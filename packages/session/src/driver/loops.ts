@@ -90,6 +90,10 @@ export const DriverControl = {
   DEVICE_GONE: 15,
   /** Packets the source dropped whole because they were longer than the loop's `maxPacketSize` (never truncated). */
   OVERSIZE_DROPS: 16,
+  /** Times the consumer spun on the Tail before its alertable wait (spins are gated by cost). */
+  SPINS: 17,
+  /** Consumer spins that found a packet. */
+  SPIN_HITS: 18,
   /** Number of slots. */
   SIZE: 20,
 } as const;
@@ -313,7 +317,9 @@ export function runConsumerLoop(
           }
           t = performance.now();
         }
+        Atomics.add(control, DriverControl.SPINS, 1);
         if (moved) {
+          Atomics.add(control, DriverControl.SPIN_HITS, 1);
           gate.record(t - emptyAt);
           continue;
         }
