@@ -94,7 +94,7 @@ export interface SpinGateOptions {
    * spin, `E[min(gap, spinUs)]`, stays at or below this. Default 20.
    */
   readonly breakEvenUs?: number | undefined;
-  /** Every this many episodes the gate spins even when closed, to measure the real gap. Default 16. */
+  /** Every this many episodes the gate spins (for `breakEvenUs` only) even when closed, to measure the real gap. Default 32. */
   readonly probeEvery?: number | undefined;
 }
 
@@ -107,7 +107,8 @@ export interface SpinGateOptions {
  * only when it is expected to save more than it burns: at high rates (short gaps) it spins, at low
  * rates (gaps longer than a wake-up) it sleeps at once, and when traffic stops the first missed
  * spin (a whole window burnt) closes it. While closed, one episode in `probeEvery` still spins,
- * because a gap measured by sleeping includes the wake-up latency and overstates the real one.
+ * for the break-even time only, because a gap measured by sleeping includes the wake-up latency
+ * and overstates the real one.
  *
  * Thread-safety: single-threaded (one instance per reading thread). Allocation-free.
  */
@@ -127,17 +128,22 @@ export class SpinGate {
     if (typeof options !== 'object' || options === null) invalid('new SpinGate: options must be an object.');
     this.spinMs = positiveGate('spinUs', options.spinUs, 100) / 1000;
     this.#breakEvenMs = positiveGate('breakEvenUs', options.breakEvenUs, 20) / 1000;
-    const probe = positiveGate('probeEvery', options.probeEvery, 16);
+    const probe = positiveGate('probeEvery', options.probeEvery, 32);
     if (!Number.isInteger(probe)) invalid('new SpinGate: probeEvery must be an integer >= 1.');
     this.#probeEvery = probe;
     // Start closed: a reader spins only once short gaps were seen.
     this.#meanMs = this.spinMs;
   }
 
-  /** True when the next empty episode should start with a spin of up to {@link SpinGate.spinMs}. */
-  shouldSpin(): boolean {
-    if (this.#meanMs <= this.#breakEvenMs) return true;
-    return ++this.#episodes % this.#probeEvery === 0;
+  /**
+   * How long the next empty episode should spin, in milliseconds: {@link SpinGate.spinMs} while the
+   * gate is open, 0 (sleep at once) while it is closed, except one episode in `probeEvery`, which
+   * spins for the break-even time only (a probe that costs at most what a wake-up costs, and tells
+   * whether gaps have become shorter than that).
+   */
+  nextSpinMs(): number {
+    if (this.#meanMs <= this.#breakEvenMs) return this.spinMs;
+    return ++this.#episodes % this.#probeEvery === 0 ? Math.min(this.#breakEvenMs, this.spinMs) : 0;
   }
 
   /**

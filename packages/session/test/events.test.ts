@@ -105,13 +105,14 @@ describe('RateGate', () => {
 describe('SpinGate', () => {
   const spins = (g: SpinGate, n: number): number => {
     let k = 0;
-    for (let i = 0; i < n; i++) if (g.shouldSpin()) k++;
+    for (let i = 0; i < n; i++) if (g.nextSpinMs() > 0) k++;
     return k;
   };
 
-  it('starts closed and spins only as a probe, one episode in probeEvery', () => {
+  it('starts closed and spins only as a probe, one episode in probeEvery, for the break-even time', () => {
     const g = new SpinGate({ spinUs: 100, breakEvenUs: 20, probeEvery: 8 });
-    expect(spins(g, 64)).toBe(8);
+    const windows = Array.from({ length: 64 }, () => g.nextSpinMs());
+    expect(windows.filter((w) => w > 0)).toEqual(Array(8).fill(0.02));
   });
 
   it('opens when spins hit within the break-even time and closes on the first missed window', () => {
@@ -119,6 +120,7 @@ describe('SpinGate', () => {
     for (let i = 0; i < 12; i++) g.record(0.003); // 3 us gaps: a spin pays
     expect(g.meanSpinUs).toBeLessThan(20);
     expect(spins(g, 10)).toBe(10);
+    expect(g.nextSpinMs()).toBe(0.1);
     g.record(Infinity); // traffic stopped: a whole window burnt
     expect(g.meanSpinUs).toBeGreaterThan(20);
     expect(spins(g, 15)).toBe(0);

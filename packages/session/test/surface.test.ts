@@ -105,7 +105,7 @@ it('every session export and Session method refuses bad values with a WintunErro
         terminal: ['close'],
       },
       RateGate: { create: () => new RateGate(), check: (gate: RateGate) => void gate.shouldSpin() },
-      SpinGate: { create: () => new SpinGate(), check: (gate: SpinGate) => void gate.record(0.001) },
+      SpinGate: { create: () => new SpinGate(), check: (gate: SpinGate) => void gate.nextSpinMs() },
       EchoResponder: {
         create: () => {
           const driver = createInThreadDriver();

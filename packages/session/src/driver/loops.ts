@@ -305,9 +305,10 @@ export function runConsumerLoop(
       // gate says spinning has paid for itself lately (the measured gaps are short).
       const emptyAt = gate === null ? 0 : performance.now();
       let measured = false;
-      if (gate !== null && gate.shouldSpin()) {
+      const spinMs = gate === null ? 0 : gate.nextSpinMs();
+      if (gate !== null && spinMs > 0) {
         const head = ring.loadHead();
-        const end = emptyAt + gate.spinMs;
+        const end = emptyAt + spinMs;
         let moved = false;
         let t = emptyAt;
         while (t < end) {

@@ -306,9 +306,10 @@ export class Receiver {
         const seenTail = this.#ring.loadTail();
         const emptyAt = spinGate === null ? 0 : now();
         let measured = false;
-        if (spinGate !== null && gate !== null && gate.shouldSpin(emptyAt) && spinGate.shouldSpin()) {
+        const spinMs = spinGate !== null && gate !== null && gate.shouldSpin(emptyAt) ? spinGate.nextSpinMs() : 0;
+        if (spinGate !== null && spinMs > 0) {
           stats.spins++;
-          const end = emptyAt + spinGate.spinMs;
+          const end = emptyAt + spinMs;
           let t = emptyAt;
           let hit = false;
           while (t < end) {
