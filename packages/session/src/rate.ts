@@ -152,8 +152,11 @@ export class SpinGate {
    * measured by sleeping: such a gap includes the wake-up latency, so one shorter than the spin
    * window says nothing certain and is ignored (the probes measure those); a longer one is a
    * certain "the spin would have burnt its whole window".
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` unless `gapMs` is a number >= 0 and `slept` a boolean.
    */
   record(gapMs: number, slept = false): void {
+    if (typeof gapMs !== 'number' || !(gapMs >= 0) || typeof slept !== 'boolean') invalid('SpinGate.record: gapMs must be a number >= 0 (or Infinity) and slept a boolean.');
     if (slept && gapMs < this.spinMs) return;
     const cost = gapMs < this.spinMs ? gapMs : this.spinMs;
     // Weight 1/4: a few episodes move the decision, one outlier does not flip it for long.
