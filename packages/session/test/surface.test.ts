@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { Session } from '@wintun-ts/session';
-import { RateGate, SharedEvent } from '@wintun-ts/session/driver';
+import { RateGate, SharedEvent, SpinGate } from '@wintun-ts/session/driver';
 import { EchoResponder } from '@wintun-ts/session/packet';
 import { PcapngReader } from '@wintun-ts/session/capture';
 import { pcapngInterfaceDescription, pcapngSectionHeader } from '../src/capture/pcapng.js';
@@ -116,6 +116,7 @@ it('every session export and Session method refuses bad values with a WintunErro
         },
       },
       RateGate: { create: () => new RateGate(), check: (gate: RateGate) => void gate.shouldSpin() },
+      SpinGate: { create: () => new SpinGate(), check: (gate: SpinGate) => void gate.nextSpinMs() },
       EchoResponder: {
         create: () => {
           const driver = createInThreadDriver();
