@@ -7,9 +7,10 @@
  *
  * @module
  */
+import { readdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { PcapngReader, connectCaptureEndpoint, pcapFileHeader, pcapRecord, type CaptureFilter } from '@wintun-ts/adapter/capture';
+import { PcapngReader, captureEndpointDirs, connectCaptureEndpoint, pcapFileHeader, pcapRecord, type CaptureFilter } from '@wintun-ts/adapter/capture';
 
 /** What an attached capture writes and when it stops. */
 export interface AttachOptions {
@@ -39,6 +40,28 @@ export interface AttachResult {
   readonly dropped: number;
   /** Why it stopped: `count`, `duration`, `signal`, `ended` (the application went away), `output` (the reader went away). */
   readonly reason: 'count' | 'duration' | 'signal' | 'ended' | 'output';
+}
+
+/** Adapter names of the endpoints found in the endpoint directories (live or stale). */
+export function endpointNames(): string[] {
+  const names = new Set<string>();
+  for (const dir of captureEndpointDirs()) {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (!e.endsWith('.sock')) continue;
+      try {
+        names.add(decodeURIComponent(e.slice(0, -'.sock'.length)));
+      } catch {
+        // a name this version cannot decode: skip it
+      }
+    }
+  }
+  return [...names].sort();
 }
 
 /**

@@ -115,6 +115,13 @@ describe.skipIf(process.platform === 'win32')('capture, status and extcap on a s
     expect(typeof s['time']).toBe('string');
   });
 
+  it('status without a name includes the adapters of applications serving an endpoint', async () => {
+    const m = memoryIo();
+    expect(await run(['status', '--json'], m.io)).toBe(ExitCode.OK);
+    const s = JSON.parse(m.out()) as { adapters: { name: string; session: unknown }[] };
+    expect(s.adapters.find((a) => a.name === NAME)).toMatchObject({ session: { open: true } });
+  });
+
   it('status --watch --json prints one object per line until Ctrl-C', async () => {
     const ac = new AbortController();
     const m = memoryIo(ac.signal);

@@ -5,41 +5,19 @@
  *
  * @module
  */
-import { createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { connectCaptureEndpoint, captureEndpointDirs, type CaptureFilter } from '@wintun-ts/adapter/capture';
+import { connectCaptureEndpoint, type CaptureFilter } from '@wintun-ts/adapter/capture';
 import { WintunError } from '@wintun-ts/adapter';
 import { EXIT_CODES_HELP, flag, stringOption, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { writeLine } from '../io.js';
-import { openCapture, runAttachedCapture } from '../attach.js';
+import { endpointNames, openCapture, runAttachedCapture } from '../attach.js';
 import { cliVersion } from '../package-info.js';
 
 /** Prefix of the extcap interface values (`wintun-ts.<adapter name>`). */
 const PREFIX = 'wintun-ts.';
-
-/** Adapter names of the endpoints found in the endpoint directories (live or stale). */
-function endpointNames(): string[] {
-  const names = new Set<string>();
-  for (const dir of captureEndpointDirs()) {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
-      if (!e.endsWith('.sock')) continue;
-      try {
-        names.add(decodeURIComponent(e.slice(0, -'.sock'.length)));
-      } catch {
-        // a name this version cannot decode: skip it
-      }
-    }
-  }
-  return [...names].sort();
-}
 
 /** True when an application answers on the endpoint of `name`. */
 async function isServed(name: string): Promise<boolean> {

@@ -12,6 +12,7 @@ import { EXIT_CODES_HELP, flag, type Command } from '../command.js';
 import { UsageError } from '../errors.js';
 import { interruptExitCode, writeLine } from '../io.js';
 import { checkName } from '../tunnel.js';
+import { endpointNames } from '../attach.js';
 import { readInterfaceCounters, type InterfaceCounters } from './stats.js';
 
 /** Version of the `status --json` schema; bumped only when a field changes meaning or goes away. */
@@ -85,8 +86,11 @@ export async function sampleStatus(name: string | undefined): Promise<StatusObje
   } catch {
     // no adapters can be listed here (e.g. no driver): a named adapter may still serve its endpoint
   }
-  const names = name !== undefined ? [name] : listed.map((a) => a.name);
-  const adapters = await Promise.all(names.map((n) => adapterStatus(n, listed.find((a) => a.name === n))));
+  // Without a name: the adapters listed here, and those of applications serving an endpoint (an
+  // application may run its adapter in another network namespace).
+  const names = name !== undefined ? [name] : [...new Set([...listed.map((a) => a.name), ...endpointNames()])];
+  let adapters = await Promise.all(names.map((n) => adapterStatus(n, listed.find((a) => a.name === n))));
+  if (name === undefined) adapters = adapters.filter((a) => a.index !== null || a.session !== null); // no stale endpoint files
   if (name !== undefined && adapters[0]!.index === null && adapters[0]!.session === null && adapters[0]!.interface === null) {
     throw new WintunError('ERR_WINTUN_ADAPTER_NOT_FOUND', `There is no adapter ${name} here and no application serves one by that name; 'wintun-ts list' shows the adapters.`);
   }
@@ -121,7 +125,8 @@ export const statusCommand: Command = {
   options: { json: { type: 'boolean' }, watch: { type: 'boolean', short: 'W' }, interval: { type: 'string', short: 'n' } },
   help: `Usage: wintun-ts status [NAME] [--watch [INTERVAL]] [--json]
 
-Shows every adapter (or NAME): index, MTU, addresses, the counters of the session of the
+Shows every adapter (or NAME; without it also the adapters of applications serving an endpoint,
+wherever their adapter lives): index, MTU, addresses, the counters of the session of the
 application running it (when that application serves its capture endpoint:
 startSession({ captureEndpoint: true })) and the operating system's interface counters.
 
