@@ -59,7 +59,7 @@ export function parseStartSessionOptions(options: unknown): ParsedStartSessionOp
       `capacity must be a power of two between 0x20000 (128 KiB) and 0x4000000 (64 MiB), got ${String(capacity)}; the default is 0x400000.`,
     );
   }
-  const engine: unknown = o.engine ?? 'auto';
+  const engine: unknown = o.engine === undefined ? 'auto' : o.engine;
   if (typeof engine !== 'string' || !ENGINES.includes(engine as StartSessionEngine)) {
     throw invalid(`startSession: engine must be 'rings', 'dll' or 'auto', got ${typeof engine === 'string' ? JSON.stringify(engine) : typeof engine}.`);
   }
