@@ -283,3 +283,40 @@ test('startSession validates engine', { skip, timeout: 30_000 }, async () => {
     await adapter.close();
   }
 });
+
+test("8 idle sessions (waiting receives) hold no libuv pool thread: fs.readFile and dns.lookup('localhost') keep their usual time, and every session still receives promptly", { skip, timeout: 120_000 }, async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { lookup } = await import('node:dns/promises');
+  const file = new URL(import.meta.url);
+  /** 20 file reads and 5 lookups, one after the other (each needs a pool thread). */
+  const work = async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) await readFile(file);
+    for (let i = 0; i < 5; i++) await lookup('localhost');
+    return performance.now() - t0;
+  };
+  await work(); // warm up
+  const baseline = Math.min(await work(), await work());
+  const rigs = [];
+  try {
+    for (let i = 0; i < 8; i++) rigs.push(dllRig());
+    // Every session waits (its pump waits on the DLL's read event) for the whole measurement.
+    const waiting = rigs.map((r) => r.session.receive({ timeout: 60_000 }));
+    await new Promise((res) => setTimeout(res, 300));
+    const loaded = Math.min(await work(), await work());
+    console.log(`# 20 readFile + 5 dns.lookup: ${baseline.toFixed(1)} ms alone, ${loaded.toFixed(1)} ms with 8 idle sessions`);
+    assert.ok(loaded < Math.max(4 * baseline, baseline + 250), `with 8 waiting sessions the pool work took ${loaded.toFixed(1)} ms (alone ${baseline.toFixed(1)} ms)`);
+    // Every session still receives promptly.
+    const t0 = performance.now();
+    rigs.forEach((r, i) => inject(r, packet(i)));
+    const leases = await Promise.all(waiting);
+    const ms = performance.now() - t0;
+    leases.forEach((l, i) => {
+      assert.equal(seqOf(l.data), i);
+      l.release();
+    });
+    assert.ok(ms < 1000, `8 sessions woke in ${ms.toFixed(1)} ms`);
+  } finally {
+    for (const r of rigs) await r.dispose();
+  }
+});
