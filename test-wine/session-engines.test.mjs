@@ -320,3 +320,28 @@ test("8 idle sessions (waiting receives) hold no libuv pool thread: fs.readFile 
     for (const r of rigs) await r.dispose();
   }
 });
+
+test("dll engine: a waiting session keeps the process alive like a timer; an unref'd one lets it exit at once", { skip, timeout: 90_000 }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const { fixtureUrl } = await import('./helpers.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'wintun-ts-h-'));
+  try {
+    const run = (mode) => {
+      const out = join(dir, `${mode}.json`);
+      const res = spawnSync(process.execPath, [fileURLToPath(fixtureUrl('dll-engine-child.mjs')), mode, out], { stdio: 'ignore', env: process.env, timeout: 30_000 });
+      assert.equal(res.error, undefined, String(res.error));
+      assert.equal(res.status, 0);
+      return JSON.parse(readFileSync(out, 'utf8')).ms;
+    };
+    const unref = run('unref');
+    const ref = run('ref');
+    assert.ok(unref < 1000, `an unref'd waiting session let the process exit after ${unref.toFixed(0)} ms`);
+    assert.ok(ref >= 1400, `a waiting session kept the process alive for ${ref.toFixed(0)} ms (its receive waits 1500 ms)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
