@@ -11,13 +11,6 @@ import { WAIT_OBJECT_0, WAIT_TIMEOUT, getLastError, kernel32, requireWindows, wi
 import type { AutoResetEvent, EventDescriptor } from './types.js';
 import { poolWait } from './win32-wait.js';
 
-/**
- * Longest single asynchronous wait slice of earlier versions, in milliseconds. Kept for
- * compatibility: {@link Win32Event.wait} now waits on the Windows thread pool and holds no libuv
- * pool thread at all.
- */
-export const WIN32_EVENT_ASYNC_SLICE_MS = 100;
-
 /** Largest finite timeout one `WaitForSingleObject` takes (`INFINITE` - 1). */
 const MAX_NATIVE_TIMEOUT = 0xfffffffe;
 
