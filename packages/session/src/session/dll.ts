@@ -30,7 +30,7 @@ export interface WintunSessionCalls {
 }
 
 /**
- * What a {@link Session} with the 'dll' engine is built from. The session takes ownership of the
+ * What a `Session` with the 'dll' engine is built from. The session takes ownership of the
  * DLL session: its close wakes every waiter, waits until no call is in flight, detaches every view
  * it handed out, then calls `link.close()` (which must end the session with `WintunEndSession`).
  * The read event is the DLL's (`WintunGetReadWaitEvent`): the session never closes it.
