@@ -144,11 +144,11 @@ export class Session implements AsyncDisposable {
       this.#driverStats = null;
       // The DLL signals its driver itself; the rings are the DLL's: no spin, no guard.
       this.#guard = new OldDriverGuard(core, null, backend.readEvent, 0, 0);
-      this.#receiver = new Receiver(core, null, backend.readEvent, { waitMs, gate: null, spinMs: 0 }, dll);
+      this.#receiver = new Receiver(core, null, backend.readEvent, { waitMs, gate: null, spinGate: null }, dll);
       this.#sender = new Sender(core, null, backend.readEvent, this.#guard, dll);
     } else {
       checkBackend(backend);
-      const { waitMs, gate, spinMs, stallMs, intervalMs } = parseOptions(options);
+      const { waitMs, gate, spinGate, stallMs, intervalMs } = parseOptions(options);
       this.#dll = null;
       this.#send = backend.rings.send;
       this.#readEvent = backend.readEvent;
@@ -158,7 +158,7 @@ export class Session implements AsyncDisposable {
       this.#ownsEvents = backend.ownsEvents ?? true;
       this.#driverStats = backend.driverStats ?? null;
       this.#guard = new OldDriverGuard(core, backend.rings.receive, backend.writeEvent, stallMs, intervalMs);
-      this.#receiver = new Receiver(core, backend.rings.send, backend.readEvent, { waitMs, gate, spinMs });
+      this.#receiver = new Receiver(core, backend.rings.send, backend.readEvent, { waitMs, gate, spinGate });
       this.#sender = new Sender(core, backend.rings.receive, backend.writeEvent, this.#guard);
     }
     core.enterFinal = (state, error) => this.#enterFinal(state, error);

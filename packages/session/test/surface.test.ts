@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { Session } from '@wintun-ts/session';
-import { RateGate, SharedEvent } from '@wintun-ts/session/driver';
+import { RateGate, SharedEvent, SpinGate } from '@wintun-ts/session/driver';
 import { EchoResponder } from '@wintun-ts/session/packet';
 import { createInThreadDriver, type InThreadDriver } from '../src/testing.js';
 
@@ -105,6 +105,7 @@ it('every session export and Session method refuses bad values with a WintunErro
         terminal: ['close'],
       },
       RateGate: { create: () => new RateGate(), check: (gate: RateGate) => void gate.shouldSpin() },
+      SpinGate: { create: () => new SpinGate(), check: (gate: SpinGate) => void gate.nextSpinMs() },
       EchoResponder: {
         create: () => {
           const driver = createInThreadDriver();
