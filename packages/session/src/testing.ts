@@ -209,6 +209,8 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
   // Created once the ring memory exists (as the driver workers' setup), so a bad capacity is reported first.
   let inbound!: PacketQueue;
   let outbound!: PacketQueue;
+  // Set once the session exists; onClose also runs when the start fails, before it is set.
+  let pump: Promise<void> | undefined;
   const { session, workers, writeEvent } = await startSessionWithDriverWorkers({
     layout: layoutOf(options),
     memory: options.memory ?? 'shared',
@@ -252,7 +254,7 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
   const drainOutbound = (): void => {
     for (let p = outbound.shift(); p !== null; p = outbound.shift()) deliver(p);
   };
-  const pump = (async () => {
+  pump = (async () => {
     while (!finished && !outbound.closed) {
       drainOutbound();
       await outbound.waitReadable(50);
