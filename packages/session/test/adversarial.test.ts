@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { isWintunError } from '@wintun-ts/session';
 import { createInThreadDriver } from '../src/testing.js';
@@ -157,4 +157,54 @@ describe('fault injection in child processes (each must exit by itself)', () => 
     // Before: a raw ReferenceError ('pump' before initialization) from the test driver, over a raw ERR_ACCESS_DENIED.
     expect(JSON.parse(r.out)).toEqual({ start: 'ERR_WINTUN_WORKER_FAILED', mentionsFlag: true, active: [] });
   }, 60_000);
+});
+
+describe('a capture stream that throws instead of emitting error', () => {
+  it('a throw on a later write ends that capture only: no uncaught exception, the packet path goes on', async () => {
+    await using d = createInThreadDriver();
+    const s = d.session;
+    let writes = 0;
+    const throwing = new Writable({
+      write(_chunk, _enc, cb) {
+        if (++writes > 2) throw new Error('sink bug'); // after the two header blocks
+        cb();
+      },
+    });
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown): void => void uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const bad = s.capture(throwing);
+      const good = s.capture(new PassThrough());
+      for (let i = 0; i < 20; i++) {
+        expect(s.send(ip4(i))).toBe(true);
+        d.inject(ip4(i));
+        s.tryReceive()?.release();
+        await new Promise((r) => setImmediate(r)); // the deferred flush runs here
+      }
+      // Ended by the throw (before: never, and the throw escaped).
+      await Promise.race([bad.closed, new Promise((_, reject) => setTimeout(() => reject(new Error('capture not ended by the throwing stream')), 2000))]);
+      expect(bad.stats.packets).toBe(0);
+      expect(good.stats.packets).toBe(40);
+      expect(d.takeSent().length).toBe(20);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]); // before: 'sink bug' thrown from the flush on setImmediate
+  });
+
+  it('a throw on the first write is ERR_WINTUN_INVALID_ARGUMENT from capture(), and a duck-typed target needs off()', async () => {
+    await using d = createInThreadDriver();
+    const s = d.session;
+    const throwsAtOnce = new Writable({
+      write() {
+        throw new Error('sink bug');
+      },
+    });
+    expect(codeOf(() => s.capture(throwsAtOnce))).toBe('ERR_WINTUN_INVALID_ARGUMENT'); // raw Error before
+    const duck = { write: () => true, once: () => duck };
+    expect(codeOf(() => s.capture(duck as unknown as Writable))).toBe('ERR_WINTUN_INVALID_ARGUMENT'); // raw TypeError at close before
+    expect(s.send(ip4(1))).toBe(true);
+    await s.close();
+  });
 });
