@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { WintunErrorCodes } from '@wintun-ts/adapter';
 import { familyDisabledError, waitForIpInterfaces, type InterfaceProbe } from '../../src/windows/interfaces.js';
 import { IF_ROW2, decodeIfRow2Counters, encodeIfRow2Key } from '../../src/windows/encode.js';
+import { registrationError } from '../../src/windows/registrar.js';
 
 const NOT_FOUND = 1168;
 
@@ -142,5 +143,15 @@ describe('MIB_IF_ROW2 counters', () => {
 
   it('a short row -> ERR_WINTUN_INVALID_ARGUMENT', () => {
     expect(() => decodeIfRow2Counters(new Uint8Array(1000))).toThrow(expect.objectContaining({ code: 'ERR_WINTUN_INVALID_ARGUMENT' }));
+  });
+});
+
+describe('ERROR_ALREADY_INITIALIZED (1247): who holds the adapter', () => {
+  it('names this process when its own registration holds it, else says Windows does not tell and how to look', () => {
+    const here = registrationError('DeviceIoControl', 1247, 'wt-i', true, 'this-process');
+    expect(here).toMatchObject({ code: 'ERR_WINTUN_ALREADY_REGISTERED', win32Code: 1247 });
+    expect(here.message).toMatch(/held by this process/);
+    const other = registrationError('DeviceIoControl', 1247, 'wt-i');
+    expect(other.message).toMatch(/held by another process.*Windows does not report which process.*handle\.exe/);
   });
 });
