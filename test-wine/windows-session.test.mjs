@@ -47,7 +47,7 @@ function rig(capacity = MIN) {
     writeEvent,
     desc,
     target,
-    encode: (d = desc) => a.encodeRegisterRings(d, 'x64'),
+    encode: (d = desc) => a.encodeRegisterRings(d, a.wintunArchOf()),
     session: (link) => new a.Session({ rings, readEvent, writeEvent, link, memory }),
     dispose() {
       readEvent.close();
