@@ -153,7 +153,15 @@ if [ ! -s "$OUT" ] || [ "$SRC" -nt "$OUT" ]; then
     -o "$OUT" "$SRC" -Wl,--kill-at
 fi
 
-# 6. The WINEPREFIX (the first start creates it, about 8 s).
+# 6. The WINEPREFIX (the first start creates it, about 8 s). A prefix created before wine32 was
+#    installed has no 32-bit system (empty syswow64: 32-bit programs fail with "could not load
+#    kernel32.dll"), and wineboot -u does not add it: such a prefix is made again (it holds nothing
+#    but what the tests write).
+if [ -f "$WINEPREFIX/system.reg" ] && have_wine32 && [ ! -f "$WINEPREFIX/drive_c/windows/syswow64/kernel32.dll" ]; then
+  log "recreating WINEPREFIX $WINEPREFIX with its 32-bit part (wine32 is installed now)"
+  wineserver -k 2>/dev/null || true
+  rm -rf "$WINEPREFIX"
+fi
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   log "creating WINEPREFIX $WINEPREFIX"
   mkdir -p "$WINEPREFIX"
