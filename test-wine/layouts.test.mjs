@@ -62,10 +62,10 @@ test('MIB_IPFORWARD_ROW2 is 104 bytes', () => {
   assert.equal(off(t.MIB_IPFORWARD_ROW2, 'Origin'), 100);
 });
 
-test('DNS_INTERFACE_SETTINGS is 64 bytes (x86 56), SP_DEVINFO_DATA 32 (x86 28)', () => {
-  assert.equal(koffi.sizeof(t.DNS_INTERFACE_SETTINGS), arch(64, 56));
+test('DNS_INTERFACE_SETTINGS is 64 bytes (x86 48), SP_DEVINFO_DATA 32 (x86 28)', () => {
+  assert.equal(koffi.sizeof(t.DNS_INTERFACE_SETTINGS), arch(64, 48));
   assert.equal(off(t.DNS_INTERFACE_SETTINGS, 'Flags'), 8);
-  assert.equal(off(t.DNS_INTERFACE_SETTINGS, 'ProfileNameServer'), arch(56, 48));
+  assert.equal(off(t.DNS_INTERFACE_SETTINGS, 'ProfileNameServer'), arch(56, 44));
   assert.equal(koffi.sizeof(t.SP_DEVINFO_DATA), arch(32, 28));
 });
 
