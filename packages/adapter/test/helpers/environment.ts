@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 
@@ -66,6 +67,31 @@ export function canDropPrivileges(): Probe {
   return memo('setpriv', () => {
     const result = runQuiet('setpriv', ['--version']);
     return result.status === 0 ? OK : { ok: false, reason: '`setpriv` (util-linux) is not installed' };
+  });
+}
+
+/**
+ * Whether `nobody` (uid/gid 65534, no capabilities) can run this checkout's Node and load koffi:
+ * a checkout under a directory private to root (mode 0700, as `mktemp -d` makes) cannot be read by
+ * that user, and the unprivileged tests then have nothing to observe.
+ */
+export function canRunAsNobody(): Probe {
+  return memo('nobody', () => {
+    const setpriv = canDropPrivileges();
+    if (!setpriv.ok) return setpriv;
+    const koffi = createRequire(import.meta.url).resolve('koffi');
+    const result = runQuiet('setpriv', [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      '--inh-caps=-all',
+      process.execPath,
+      '-e',
+      `require(${JSON.stringify(koffi)})`,
+    ]);
+    return result.status === 0
+      ? OK
+      : { ok: false, reason: `user nobody cannot run ${process.execPath} or load koffi from this checkout (a parent directory is private: chmod o+rx it)` };
   });
 }
 

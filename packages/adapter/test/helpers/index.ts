@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { canTun, canPing, canDropPrivileges, requireAll, runQuiet } from './environment.js';
+export { canTun, canPing, canDropPrivileges, canRunAsNobody, requireAll, runQuiet } from './environment.js';
 export type { Probe } from './environment.js';
 export { createNetns, cleanupNamespaces, leftovers, NETNS_PREFIX } from './netns.js';
 export type { TestNetns } from './netns.js';

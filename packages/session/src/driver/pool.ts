@@ -18,6 +18,7 @@
  * @module
  */
 import { Worker } from 'node:worker_threads';
+import { WintunError } from '@wintun-ts/ring';
 import { workerUrl } from '../worker-url.js';
 import type { DriverWorkerData } from '../workers/driver.js';
 
@@ -52,8 +53,13 @@ const DROPPED_CONDITIONS = new Set(['@wintun-ts/source']);
  * The execArgv of a driver worker, from `parentExecArgv` (default `process.execArgv`) filtered
  * through an allow-list: source maps, warning flags, `--preserve-symlinks`,
  * `--unhandled-rejections` and export conditions (except `@wintun-ts/source`). Pure.
+ *
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `parentExecArgv` is not an array of strings.
  */
 export function driverWorkerExecArgv(parentExecArgv: readonly string[] = process.execArgv): string[] {
+  if (!Array.isArray(parentExecArgv) || !parentExecArgv.every((a) => typeof a === 'string')) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'driverWorkerExecArgv takes an array of strings (a process.execArgv); leave it out to use this process\'s own.');
+  }
   const out: string[] = [];
   for (let i = 0; i < parentExecArgv.length; i++) {
     const arg = parentExecArgv[i]!;
