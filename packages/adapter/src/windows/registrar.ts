@@ -120,6 +120,9 @@ function closeHandleAsync(handle: bigint): Promise<void> {
   });
 }
 
+/** Live registrations of this process's {@link kernelRegistrar}, by LUID (to tell who holds an adapter on 1247). */
+const registeredHere = new Map<bigint, number>();
+
 /**
  * The real registrar: resolves the adapter's device object path (spec 6.3-6.4), opens it with
  * `CreateFileW(GENERIC_READ | GENERIC_WRITE, share all, OPEN_EXISTING, flags 0)` (not inheritable:
@@ -127,9 +130,6 @@ function closeHandleAsync(handle: bigint): Promise<void> {
  * the device handle on libuv's pool (`CloseHandle.async`), because unregistration waits for the
  * network stack to return injected packets.
  */
-/** Live registrations of this process's {@link kernelRegistrar}, by LUID (to tell who holds an adapter on 1247). */
-const registeredHere = new Map<bigint, number>();
-
 export const kernelRegistrar: RingRegistrar = {
   async register(descriptor: Uint8Array, target: RegistrationTarget): Promise<RingRegistration> {
     const path = findDeviceObjectPath(target.luid, target.guid);
