@@ -53,8 +53,13 @@ test('ifExists: the default refuses an existing name (no silent rename), "open" 
     await assert.rejects(Adapter.create({ name: 'wtts-i-dup', dllPath: dll, ifExists: 'replace' }), { code: 'ERR_WINTUN_NAME_TAKEN', message: /could not be replaced/ });
     assert.equal(count(), before + 1);
     await assert.rejects(Adapter.create({ name: 'wtts-i-x', dllPath: dll, ifExists: 'rename' }), { code: 'ERR_WINTUN_INVALID_ARGUMENT', message: /ifExists/ });
-    // A name no adapter has: 'replace' and 'open' just create.
-    const fresh = await Adapter.create({ name: 'wtts-i-fresh', dllPath: dll, ifExists: 'replace' });
+    // A name no adapter has: 'replace' and 'open' just create, and the existence probe's expected
+    // failure (wintun.dll logs a failed WintunOpenAdapter at error level) reaches no logger.
+    const lines = [];
+    const fresh = await Adapter.create({ name: 'wtts-i-fresh', dllPath: dll, ifExists: 'replace', logger: (level, message) => lines.push(`${level} ${message}`) });
+    assert.deepEqual(lines.filter((l) => l.includes('Open: no adapter')), [], 'the probe is quiet');
+    await assert.rejects(Adapter.open('wtts-i-none', { dllPath: dll, logger: (level, message) => lines.push(`${level} ${message}`) }), { code: 'ERR_WINTUN_ADAPTER_NOT_FOUND' });
+    assert.ok(lines.some((l) => l === 'error Open: no adapter of that name'), `a real open still logs: ${JSON.stringify(lines)}`);
     assert.equal(count(), before + 2);
     await fresh.close();
   } finally {

@@ -106,6 +106,24 @@ function interfaceTimeoutOf(options: AdapterOpenOptions): number {
 // ------------------------------------------------------------------ wintun.dll helpers
 
 const loggerSets = new WeakMap<WintunLibrary, Set<AdapterLogger>>();
+/** Per library: how many probes are running whose log lines are dropped (see {@link quietly}). */
+const mutedProbes = new WeakMap<WintunLibrary, number>();
+
+/**
+ * Runs a probe whose failure is expected (`WintunOpenAdapter` of a name that may not exist, which
+ * wintun.dll reports as an error log line) with the library's log lines dropped until it returns.
+ * Wintun calls the logger on the calling thread, which waits for the JavaScript callback, so the
+ * lines arrive before the call completes. Lines of other calls running at the same moment in this
+ * process are dropped too (rare: a create racing another wintun.dll call).
+ */
+async function quietly<T>(lib: WintunLibrary, probe: () => Promise<T>): Promise<T> {
+  mutedProbes.set(lib, (mutedProbes.get(lib) ?? 0) + 1);
+  try {
+    return await probe();
+  } finally {
+    mutedProbes.set(lib, (mutedProbes.get(lib) ?? 1) - 1);
+  }
+}
 
 /** Adds `logger` to the library's dispatcher (installed once per library); returns the detach function. */
 function attachLogger(lib: WintunLibrary, logger: AdapterLogger | undefined): () => void {
@@ -117,6 +135,7 @@ function attachLogger(lib: WintunLibrary, logger: AdapterLogger | undefined): ()
     set = sinks;
     loggerSets.set(lib, sinks);
     lib.setLogger((level: WintunLogLevel, timestamp: Date, message: string) => {
+      if ((mutedProbes.get(lib) ?? 0) > 0) return;
       for (const sink of sinks) {
         try {
           sink(LEVELS[level] ?? 'info', message, timestamp);
@@ -682,7 +701,7 @@ function create(options: AdapterCreateOptions, registrar: RingRegistrar): Promis
   }
   return adapterFrom(options, name, registrar, async (lib) => {
     const what = `Creating adapter ${JSON.stringify(name)}`;
-    const existing = await callAsync(lib.fn.WintunOpenAdapter, name);
+    const existing = await quietly(lib, () => callAsync(lib.fn.WintunOpenAdapter, name));
     if (!isNull(existing.result)) {
       const handle = existing.result as bigint;
       if (ifExists === 'open') {
@@ -701,7 +720,7 @@ function create(options: AdapterCreateOptions, registrar: RingRegistrar): Promis
         );
       }
       if (!removeWintunDevice(luid)) {
-        const again = await callAsync(lib.fn.WintunOpenAdapter, name);
+        const again = await quietly(lib, () => callAsync(lib.fn.WintunOpenAdapter, name));
         if (!isNull(again.result)) {
           await callAsync(lib.fn.WintunCloseAdapter, again.result);
           throw new WintunError(
