@@ -127,13 +127,13 @@ test('configuration under Wine: addresses() filters by LUID, DNS falls back to t
   }
 });
 
-test('Adapter.close()/delete() during startSession (varied timing): the start rejects with ERR_WINTUN_CLOSED or its session is closed; nothing stays registered', { skip, timeout: 120_000 }, async () => {
+for (const engine of ['rings', 'dll']) test(`Adapter.close()/delete() during startSession (engine ${engine}, varied timing): the start rejects with ERR_WINTUN_CLOSED or its session is closed; nothing stays registered`, { skip, timeout: 120_000 }, async () => {
   const { platform, driver } = await w.createEmulatedWindowsPlatform({ mode: 'echo' });
   const outcomes = {};
   for (let i = 0; i < 60; i++) {
     const adapter = await Adapter.create({ name: `wtts-race-${i}`, dllPath: dll, platform });
     let session = null;
-    const start = adapter.startSession({ capacity: 0x20000 }).then(
+    const start = adapter.startSession({ capacity: 0x20000, engine }).then(
       (s) => ((session = s), 'resolved'),
       (e) => e.code ?? String(e),
     );

@@ -5,7 +5,9 @@
  * @module
  */
 import { WintunError, WINTUN_DEFAULT_RING_CAPACITY, isValidRingCapacity, type SessionOptions } from '@wintun-ts/session';
-import type { StartSessionOptions } from './types.js';
+import type { StartSessionEngine, StartSessionOptions } from './types.js';
+
+const ENGINES: readonly StartSessionEngine[] = ['rings', 'dll', 'auto'];
 
 function invalid(message: string): WintunError {
   return new WintunError('ERR_WINTUN_INVALID_ARGUMENT', message);
@@ -31,6 +33,8 @@ export interface ParsedStartSessionOptions {
   readonly capacity: number;
   /** Only the session options the user set (the backend adds its own defaults). */
   readonly session: SessionOptions;
+  /** The engine asked for (default `'auto'`). */
+  readonly engine: StartSessionEngine;
 }
 
 /**
@@ -38,11 +42,12 @@ export interface ParsedStartSessionOptions {
  *
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a non-object, or a field of the wrong type or
  *   range (`waitTimeoutMs` finite > 0; `spin` false or `{ thresholdPps >= 0, spinUs in [0, 1e6],
- *   windowMs > 0 }`; `oldDriverGuard` false or `{ stallMs > 0, intervalMs > 0 }`);
+ *   windowMs > 0, breakEvenUs in (0, 1e6] }`; `oldDriverGuard` false or `{ stallMs > 0, intervalMs > 0 }`);
+ *   `engine` one of 'rings', 'dll', 'auto';
  *   `ERR_WINTUN_INVALID_CAPACITY` for a capacity that is not a power of two in [0x20000, 0x4000000].
  */
 export function parseStartSessionOptions(options: unknown): ParsedStartSessionOptions {
-  if (options === undefined) return { capacity: WINTUN_DEFAULT_RING_CAPACITY, session: {} };
+  if (options === undefined) return { capacity: WINTUN_DEFAULT_RING_CAPACITY, session: {}, engine: 'auto' };
   if (!isPlainObject(options)) {
     throw invalid(`startSession takes an options object such as { capacity: 0x400000, waitTimeoutMs: 100 }, got ${options === null ? 'null' : typeof options}.`);
   }
@@ -54,17 +59,22 @@ export function parseStartSessionOptions(options: unknown): ParsedStartSessionOp
       `capacity must be a power of two between 0x20000 (128 KiB) and 0x4000000 (64 MiB), got ${String(capacity)}; the default is 0x400000.`,
     );
   }
+  const engine: unknown = o.engine === undefined ? 'auto' : o.engine;
+  if (typeof engine !== 'string' || !ENGINES.includes(engine as StartSessionEngine)) {
+    throw invalid(`startSession: engine must be 'rings', 'dll' or 'auto', got ${typeof engine === 'string' ? JSON.stringify(engine) : typeof engine}.`);
+  }
   const session: { -readonly [K in keyof SessionOptions]: SessionOptions[K] } = {};
   const wait = num(o.waitTimeoutMs, 'waitTimeoutMs', 0, 0x7fffffff, true);
   if (wait !== undefined) session.waitTimeoutMs = wait;
   const spin: unknown = o.spin;
   if (spin === false) session.spin = false;
   else if (spin !== undefined) {
-    if (!isPlainObject(spin)) throw invalid('startSession: spin is false or { thresholdPps?, spinUs?, windowMs? }.');
+    if (!isPlainObject(spin)) throw invalid('startSession: spin is false or { thresholdPps?, spinUs?, windowMs?, breakEvenUs? }.');
     session.spin = {
       thresholdPps: num(spin['thresholdPps'], 'spin.thresholdPps', 0, Number.MAX_SAFE_INTEGER, false),
       spinUs: num(spin['spinUs'], 'spin.spinUs', 0, 1_000_000, false),
       windowMs: num(spin['windowMs'], 'spin.windowMs', 0, 3_600_000, true),
+      breakEvenUs: num(spin['breakEvenUs'], 'spin.breakEvenUs', 0, 1_000_000, true),
     };
   }
   const guard: unknown = o.oldDriverGuard;
@@ -76,5 +86,20 @@ export function parseStartSessionOptions(options: unknown): ParsedStartSessionOp
       intervalMs: num(guard['intervalMs'], 'oldDriverGuard.intervalMs', 0, 60_000, true),
     };
   }
-  return { capacity, session };
+  return { capacity, session, engine: engine as StartSessionEngine };
+}
+
+/**
+ * Checks `StartSessionOptions.captureEndpoint`.
+ *
+ * @returns false when off, else the explicit path (or undefined for the derived one).
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` unless it is a boolean or `{ path?: string }`.
+ */
+export function parseEndpointOption(value: unknown): false | { readonly path: string | undefined } {
+  if (value === undefined || value === false) return false;
+  if (value === true) return { path: undefined };
+  if (isPlainObject(value) && (value['path'] === undefined || (typeof value['path'] === 'string' && value['path'].length > 0))) {
+    return { path: value['path'] as string | undefined };
+  }
+  throw invalid('startSession: captureEndpoint is true, false or { path: string }.');
 }

@@ -7,8 +7,10 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { Session } from '@wintun-ts/session';
-import { RateGate, SharedEvent } from '@wintun-ts/session/driver';
+import { RateGate, SharedEvent, SpinGate } from '@wintun-ts/session/driver';
 import { EchoResponder } from '@wintun-ts/session/packet';
+import { PcapngReader } from '@wintun-ts/session/capture';
+import { pcapngInterfaceDescription, pcapngSectionHeader } from '../src/capture/pcapng.js';
 import { createInThreadDriver, type InThreadDriver } from '../src/testing.js';
 
 const walkerUrl = new URL('../../../test-support/surface-walker.mjs', import.meta.url).href;
@@ -95,6 +97,7 @@ it('every session export and Session method refuses bad values with a WintunErro
         settle: (session: Session) => drivers.get(session)!.inject(ip4(1)),
         dispose: (session: Session) => session.close(),
         terminal: ['close', Symbol.asyncDispose],
+        skip: { capture: 'a string argument is a file it creates: its checks are tested in capture.test.ts' },
       },
       SharedEvent: {
         create: () => new SharedEvent(),
@@ -104,7 +107,16 @@ it('every session export and Session method refuses bad values with a WintunErro
         },
         terminal: ['close'],
       },
+      PcapngReader: {
+        create: () => new PcapngReader(),
+        check: (reader: PcapngReader) => {
+          reader.push(pcapngSectionHeader());
+          reader.push(pcapngInterfaceDescription('wt'));
+          if (reader.interfaces[0] !== 'wt') throw new Error('a fresh section was not read');
+        },
+      },
       RateGate: { create: () => new RateGate(), check: (gate: RateGate) => void gate.shouldSpin() },
+      SpinGate: { create: () => new SpinGate(), check: (gate: SpinGate) => void gate.nextSpinMs() },
       EchoResponder: {
         create: () => {
           const driver = createInThreadDriver();

@@ -71,16 +71,21 @@ export interface SessionOptions {
   readonly waitTimeoutMs?: number | undefined;
   /**
    * Spin-before-wait policy. The session spins (atomic loads of the Send ring Tail, no FFI) for
-   * `spinUs` microseconds before waiting, but only while the measured rate is at least
-   * `thresholdPps`; never when idle. `false` disables spinning. Defaults: 20 000 pps, 20 us.
+   * up to `spinUs` microseconds before waiting, but only while the measured rate is at least
+   * `thresholdPps` and spinning has paid for itself lately: the recent gaps before data arrived,
+   * capped at `spinUs`, average at most `breakEvenUs` (what a sleep and wake-up costs). Never
+   * when idle: the first spin that finds nothing closes it. `false` disables spinning. Defaults:
+   * 20 000 pps, 50 us, break-even 20 us.
    */
   readonly spin?:
     | false
     | {
         /** Spin only at or above this many packets per second (default 20 000). */
         readonly thresholdPps?: number | undefined;
-        /** Spin length in microseconds (default 20). */
+        /** Longest spin in microseconds (default 50). */
         readonly spinUs?: number | undefined;
+        /** Spin only while the recent gaps (capped at `spinUs`) average at most this many microseconds (default 20). */
+        readonly breakEvenUs?: number | undefined;
         /** Rate measurement window in milliseconds (default 250). */
         readonly windowMs?: number | undefined;
       }
@@ -143,7 +148,11 @@ export interface BatchOptions {
 export interface PacketBatch extends Iterable<Uint8Array> {
   /** Packets in this batch (>= 1 while the loop body runs; 0 once released). */
   readonly count: number;
-  /** The whole Send ring; packet `i` is `bytes[offset(i) .. offset(i) + length(i))`. Zero-copy. */
+  /**
+   * The whole Send ring; packet `i` is `bytes[offset(i) .. offset(i) + length(i))`. Zero-copy. With
+   * the 'dll' engine a batch holds one packet and `bytes` is that packet (offset 0): each packet
+   * the DLL hands out is its own view.
+   */
   readonly bytes: Uint8Array;
   /**
    * Offset of packet `i` in {@link PacketBatch.bytes}.
@@ -255,5 +264,10 @@ export interface SessionStats {
   writeSignals: number;
   /** Times the old-driver guard set the write event again for a stalled Receive ring. */
   guardResignals: number;
+  /**
+   * Packet records a capture lost (summed over its readers): the capture buffer was full or a
+   * reader's stream was not keeping up. The packets themselves were not affected.
+   */
+  captureDrops: number;
 }
 

@@ -8,12 +8,12 @@
  * @module @wintun-ts/session/driver
  * @group Plumbing (platform bindings and driver internals)
  */
-export type { DriverLink, SessionBackend } from '../session.js';
+export type { DriverLink, SessionBackend, DllSessionBackend, WintunSessionCalls } from '../session.js';
 export { SharedEvent } from '../events/shared.js';
 export { openEvent, createSharedEvents } from '../events/open.js';
 export type { AutoResetEvent, EventDescriptor } from '../events/types.js';
-export { RateGate } from '../rate.js';
-export type { RateGateOptions } from '../rate.js';
+export { RateGate, SpinGate } from '../rate.js';
+export type { RateGateOptions, SpinGateOptions } from '../rate.js';
 export { runProducerLoop, runConsumerLoop, createDriverControl, DriverControl, SOURCE_OVERSIZE } from '../driver/loops.js';
 export type { PacketSource, PacketSink, DriverLoopOptions, ProducerLoopOptions, ConsumerLoopOptions } from '../driver/loops.js';
 export { startDriverWorkers } from '../driver/host.js';
