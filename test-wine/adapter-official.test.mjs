@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { abi, importBuilt, officialDll, until } from './helpers.mjs';
 
 const adapterPkg = await importBuilt('adapter');
-const dll = officialDll('amd64');
+const dll = officialDll(process.arch === 'ia32' ? 'x86' : 'amd64');
 const skip = adapterPkg === null ? 'packages/adapter is not built' : dll === null ? 'official wintun.dll not staged' : false;
 const { Adapter } = adapterPkg ?? {};
 

@@ -10,16 +10,23 @@ import koffi from 'koffi';
 import { ROOT, abi, officialDll, standinDll, fixtureUrl } from './helpers.mjs';
 import { fileURLToPath } from 'node:url';
 
+// This process's architecture: x64, or x86 when the suite runs 32-bit node.exe (WINE_ARCH=x86).
+const x86 = process.arch === 'ia32';
+const ownDir = x86 ? 'x86' : 'amd64';
+const ownArch = x86 ? 'ia32' : 'x64';
+const koffiPkg = x86 ? 'koffi-win32-ia32' : 'koffi-win32-x64';
+const koffiDir = x86 ? 'win32_ia32' : 'win32_x64';
+
 const tmp = mkdtempSync(join(tmpdir(), 'wintun-ts-load-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
-for (const dir of ['x86', 'arm64']) {
-  test(`wrong architecture (${dir} wintun.dll in an x64 process) -> ERR_WINTUN_DLL_ARCH naming both`, { skip: officialDll(dir) ? false : 'not staged' }, () => {
+for (const dir of [x86 ? 'amd64' : 'x86', 'arm64']) {
+  test(`wrong architecture (${dir} wintun.dll in an ${ownArch} process) -> ERR_WINTUN_DLL_ARCH naming both`, { skip: officialDll(dir) ? false : 'not staged' }, () => {
     assert.throws(() => abi.loadWintun({ dllPath: officialDll(dir) }), (e) => {
       assert.equal(e.code, 'ERR_WINTUN_DLL_ARCH');
-      assert.match(e.message, new RegExp(`built for ${dir}`));
-      assert.match(e.message, /this Node process is x64/);
-      assert.match(e.message, /bin\/amd64\/wintun\.dll/);
+      assert.match(e.message, new RegExp(`built for ${dir === 'amd64' ? '(amd64|x64)' : dir}`));
+      assert.match(e.message, new RegExp(`this Node process is ${ownArch}`));
+      assert.match(e.message, new RegExp(`bin/${ownDir}/wintun\\.dll`));
       return true;
     });
   });
@@ -31,7 +38,7 @@ test('missing file -> ERR_WINTUN_DLL_NOT_FOUND saying where to get it and where 
     assert.equal(e.code, 'ERR_WINTUN_DLL_NOT_FOUND');
     assert.ok(e.message.includes(missing));
     assert.ok(e.message.includes('https://www.wintun.net'));
-    assert.match(e.message, /bin\/amd64\/wintun\.dll/);
+    assert.match(e.message, new RegExp(`bin/${ownDir}/wintun\\.dll`));
     return true;
   });
 });
@@ -42,8 +49,8 @@ test('a file that is not a PE image -> ERR_WINTUN_DLL_ARCH (not loaded)', () => 
   assert.throws(() => abi.loadWintun({ dllPath: p }), { code: 'ERR_WINTUN_DLL_ARCH', message: /not a Windows DLL/ });
 });
 
-test('an x64 DLL without the Wintun exports -> ERR_WINTUN_DLL_SYMBOL_MISSING listing all 14', () => {
-  const koffiNode = join(process.env.NODE_PATH, '@koromix', 'koffi-win32-x64', 'win32_x64', 'koffi.node');
+test(`an ${ownArch} DLL without the Wintun exports -> ERR_WINTUN_DLL_SYMBOL_MISSING listing all 14`, () => {
+  const koffiNode = join(process.env.NODE_PATH, '@koromix', koffiPkg, koffiDir, 'koffi.node');
   assert.ok(existsSync(koffiNode), koffiNode);
   const p = join(tmp, 'notwintun.dll');
   copyFileSync(koffiNode, p);

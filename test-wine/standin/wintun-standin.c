@@ -11,7 +11,8 @@
  *     already in use fails with ERROR_OBJECT_ALREADY_EXISTS. The GUID is the requested one, or a counter
  *     based one. The LUID is (53 << 48) | ((GUID.Data1 & 0xFFFFFF) << 24). Logs one INFO line on the
  *     calling thread and one from a thread of its own (not waited for).
- *   - WintunOpenAdapter: case-insensitive lookup of created adapters; ERROR_NOT_FOUND otherwise.
+ *   - WintunOpenAdapter: case-insensitive lookup of created adapters; ERROR_NOT_FOUND otherwise,
+ *     with an error-level log line (as wintun.dll logs a failed open).
  *   - WintunCloseAdapter: NULL allowed; closing the creating handle removes the adapter and
  *     unregisters its session, if any.
  *   - WintunGetRunningDriverVersion: 0 with ERROR_FILE_NOT_FOUND while no adapter exists (driver
@@ -234,6 +235,8 @@ STANDIN_API void *WINAPI WintunOpenAdapter(const WCHAR *Name) {
     if (g_devices[i].used && _wcsicmp(g_devices[i].name, Name) == 0) found = i;
   ReleaseSRWLockShared(&g_lock);
   if (found < 0) {
+    /* Like wintun.dll, a failed open is reported through the logger too (level error). */
+    logLine(2, L"Open: no adapter of that name");
     SetLastError(ERROR_NOT_FOUND);
     return NULL;
   }

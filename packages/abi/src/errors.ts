@@ -61,6 +61,7 @@ export type WintunErrorCode =
   | 'ERR_WINTUN_ADDRESS_INVALID'
   | 'ERR_WINTUN_ALREADY_EXISTS'
   | 'ERR_WINTUN_NOT_FOUND'
+  | 'ERR_WINTUN_FAMILY_DISABLED'
   | 'ERR_WINTUN_DEVICE_NOT_AVAILABLE'
   | 'ERR_WINTUN_INVALID_USER_BUFFER'
   | 'ERR_WINTUN_WORKER_FAILED'
@@ -181,6 +182,11 @@ const codes = {
   ERR_WINTUN_NOT_FOUND: {
     meaning: 'The address, route or object being removed or looked up does not exist.',
     fix: 'List what exists (addresses(), `wintun-ts list`) and use one of those.',
+    retryable: false,
+  },
+  ERR_WINTUN_FAMILY_DISABLED: {
+    meaning: 'The adapter has no interface of the requested IP version: that version is disabled on the host (e.g. IPv6 through DisabledComponents) or unbound from the adapter.',
+    fix: 'Configure only the other IP version, or enable the disabled one (Windows: the adapter properties, or DisabledComponents under Tcpip6\\Parameters) and recreate the adapter.',
     retryable: false,
   },
   ERR_WINTUN_DEVICE_NOT_AVAILABLE: {

@@ -13,6 +13,7 @@ import type {
   AdapterCreateOptions,
   AdapterInfo,
   AdapterOpenOptions,
+  InterfaceCounters,
   ParsedRoute,
   PlatformBackend,
   RouteOptions,
@@ -150,6 +151,22 @@ export class Adapter implements AsyncDisposable {
       throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `Adapter.deleteDriver() removes the Wintun driver on Windows; ${p.platform} has no driver package to remove.`);
     }
     return p.deleteDriver(options);
+  }
+
+  /**
+   * The system's counters of the interface `name` (any process's adapter; the adapter need not be
+   * open here): `GetIfEntry2` on Windows, `/sys/class/net/<name>/statistics` on Linux. A snapshot.
+   *
+   * @throws WintunError `ERR_WINTUN_ADAPTER_NOT_FOUND` when there is no such interface;
+   *   `ERR_WINTUN_UNSUPPORTED_PLATFORM` where the platform keeps no counters.
+   */
+  static async interfaceCounters(name: string, options: AdapterOpenOptions = {}): Promise<InterfaceCounters> {
+    const p = await platform(options);
+    validateAdapterName(name, p.platform);
+    if (p.interfaceCounters === undefined) {
+      throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `This ${p.platform} platform backend keeps no interface counters.`);
+    }
+    return p.interfaceCounters(name, options);
   }
 
   /** Interface name. */

@@ -47,6 +47,7 @@ export type {
   AdapterLogLevel,
   AdapterLogger,
   AdapterOpenOptions,
+  InterfaceCounters,
   RouteOptions,
   StartSessionOptions,
   StartSessionEngine,

@@ -32,6 +32,21 @@ export interface AdapterCreateOptions {
   /** Where platform log lines go. Default: dropped. */
   readonly logger?: AdapterLogger | undefined;
   /**
+   * Windows: what to do when a Wintun adapter of this name already exists (`WintunCreateAdapter`
+   * would silently rename the old one). `'fail'` (default): reject with `ERR_WINTUN_NAME_TAKEN`;
+   * `'open'`: open the existing adapter instead (closing it then keeps it, as with
+   * {@link Adapter.open}); `'replace'`: remove the existing adapter (elevation needed) and create a
+   * new one. Linux: ignored (an existing TUN device of the name fails with `ERR_WINTUN_NAME_TAKEN`
+   * unless it is persistent).
+   */
+  readonly ifExists?: 'fail' | 'open' | 'replace' | undefined;
+  /**
+   * Windows: how long address, route, MTU and DNS calls wait for the adapter's IP interfaces to
+   * appear after create (Windows creates them asynchronously; until then IP Helper answers
+   * ERROR_NOT_FOUND), in ms. Default 10000. The wait ends early when the adapter closes.
+   */
+  readonly interfaceTimeoutMs?: number | undefined;
+  /**
    * The platform backend to use instead of this process's own: an in-memory platform or the
    * emulated Windows driver from `@wintun-ts/adapter/testing`, for tests. Default: Wintun on
    * Windows, TUN on Linux.
@@ -43,6 +58,8 @@ export interface AdapterCreateOptions {
 export interface AdapterOpenOptions {
   /** Windows: explicit path of wintun.dll. */
   readonly dllPath?: string | undefined;
+  /** Windows: see {@link AdapterCreateOptions.interfaceTimeoutMs}. */
+  readonly interfaceTimeoutMs?: number | undefined;
   /** Where platform log lines go. */
   readonly logger?: AdapterLogger | undefined;
   /** The platform backend to use instead of this process's own (see {@link AdapterCreateOptions.platform}). */
@@ -191,4 +208,38 @@ export interface PlatformBackend {
    * fails while adapters exist. Platforms without a driver package leave it out.
    */
   deleteDriver?(options: AdapterOpenOptions): Promise<void>;
+  /**
+   * Optional: the system's counters of the interface `name` (Windows `GetIfEntry2`, Linux sysfs).
+   * Platforms without them leave it out.
+   */
+  interfaceCounters?(name: string, options: AdapterOpenOptions): Promise<InterfaceCounters>;
+}
+
+/**
+ * An interface's counters as the operating system keeps them, seen from the system: "tx" is what
+ * the system sent out through the adapter (what a session receives, or dropped while none read),
+ * "rx" what sessions delivered into the system. They cover every session since the interface was
+ * created, in any process. A plain snapshot object; safe to keep.
+ */
+export interface InterfaceCounters {
+  /** Interface name. */
+  readonly name: string;
+  /** Where the numbers come from: `GetIfEntry2` (Windows) or `sysfs` (Linux `/sys/class/net/<name>/statistics`). */
+  readonly source: 'GetIfEntry2' | 'sysfs';
+  /** Packets the system sent out through the adapter. */
+  readonly txPackets: number;
+  /** Bytes the system sent out through the adapter. */
+  readonly txBytes: number;
+  /** Outgoing packets the system dropped. */
+  readonly txDropped: number;
+  /** Outgoing errors. */
+  readonly txErrors: number;
+  /** Packets the adapter delivered into the system. */
+  readonly rxPackets: number;
+  /** Bytes delivered into the system. */
+  readonly rxBytes: number;
+  /** Incoming packets the system dropped. */
+  readonly rxDropped: number;
+  /** Incoming errors. */
+  readonly rxErrors: number;
 }

@@ -146,7 +146,7 @@ export const iphlpapi: () => Iphlpapi = lazy(() => {
 /**
  * The iphlpapi functions with their rows, LUIDs and GUIDs as raw bytes (`void *`): the caller
  * encodes and decodes them (64-bit Windows layouts: `MIB_UNICASTIPADDRESS_ROW` 80 bytes,
- * `MIB_IPINTERFACE_ROW` 168, `MIB_IPFORWARD_ROW2` 104, `NET_LUID` 8, `GUID` 16). Results are Win32
+ * `MIB_IPINTERFACE_ROW` 168, `MIB_IPFORWARD_ROW2` 104, `MIB_IF_ROW2` 1352, `NET_LUID` 8, `GUID` 16). Results are Win32
  * error numbers (0 = success).
  */
 export interface IphlpapiRaw {
@@ -178,6 +178,10 @@ export interface IphlpapiRaw {
   readonly ConvertInterfaceLuidToAlias: NativeFunction<(luid: Uint8Array, alias: Uint16Array, chars: number) => number>;
   /** `NETIO_STATUS ConvertInterfaceLuidToNameW(const NET_LUID *, PWSTR, SIZE_T chars)`. */
   readonly ConvertInterfaceLuidToNameW: NativeFunction<(luid: Uint8Array, name: Uint16Array, chars: number) => number>;
+  /** `NETIO_STATUS ConvertInterfaceAliasToLuid(const WCHAR *alias, PNET_LUID)`: 8 bytes out. */
+  readonly ConvertInterfaceAliasToLuid: NativeFunction<(alias: string, luid: Uint8Array) => number>;
+  /** `NETIO_STATUS GetIfEntry2(PMIB_IF_ROW2)`: `InterfaceLuid` (or index) in, the 1352-byte row out (name, MTU, counters). */
+  readonly GetIfEntry2: NativeFunction<(row: Uint8Array) => number>;
 }
 
 /**
@@ -208,5 +212,7 @@ export const iphlpapiRaw: () => IphlpapiRaw = lazy(() => {
     ConvertInterfaceLuidToGuid: f('ConvertInterfaceLuidToGuid', 'uint32_t', ['void *', 'void *']),
     ConvertInterfaceLuidToAlias: f('ConvertInterfaceLuidToAlias', 'uint32_t', ['void *', 'void *', 'size_t']),
     ConvertInterfaceLuidToNameW: f('ConvertInterfaceLuidToNameW', 'uint32_t', ['void *', 'void *', 'size_t']),
+    ConvertInterfaceAliasToLuid: f('ConvertInterfaceAliasToLuid', 'uint32_t', ['str16', 'void *']),
+    GetIfEntry2: f('GetIfEntry2', 'uint32_t', ['void *']),
   };
 });

@@ -33,7 +33,7 @@
  * @module
  */
 import { release } from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WintunError, type Session, type SessionOptions } from '@wintun-ts/session';
@@ -41,6 +41,7 @@ import { startSessionWithDriverWorkers } from '@wintun-ts/session/driver';
 import { linuxClose, linuxFcntl, linuxLibc, linuxErrno } from '@wintun-ts/session/linux';
 import type { IpPrefix } from '../net.js';
 import type {
+  InterfaceCounters,
   AdapterAddress,
   AdapterBackend,
   AdapterCreateOptions,
@@ -373,6 +374,27 @@ class LinuxAdapterBackend implements AdapterBackend {
  */
 export const linuxPlatform: PlatformBackend = {
   platform: 'linux',
+
+  /** `/sys/class/net/<name>/statistics` (tx = out of the system through the device). */
+  async interfaceCounters(name: string): Promise<InterfaceCounters> {
+    const dir = `/sys/class/net/${name}/statistics`;
+    if (!existsSync(dir)) {
+      throw new WintunError('ERR_WINTUN_ADAPTER_NOT_FOUND', `There is no interface ${name} in this network namespace; 'wintun-ts list' shows the adapters.`);
+    }
+    const read = (file: string): number => Number(readFileSync(`${dir}/${file}`, 'utf8').trim());
+    return {
+      name,
+      source: 'sysfs',
+      txPackets: read('tx_packets'),
+      txBytes: read('tx_bytes'),
+      txDropped: read('tx_dropped'),
+      txErrors: read('tx_errors'),
+      rxPackets: read('rx_packets'),
+      rxBytes: read('rx_bytes'),
+      rxDropped: read('rx_dropped'),
+      rxErrors: read('rx_errors'),
+    };
+  },
 
   async create(options: AdapterCreateOptions): Promise<AdapterBackend> {
     const persistent = options.persistent === true;

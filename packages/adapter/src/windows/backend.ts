@@ -58,16 +58,20 @@ import type {
   AdapterLogLevel,
   AdapterLogger,
   AdapterOpenOptions,
+  InterfaceCounters,
   ParsedRoute,
   PlatformBackend,
   StartSessionEngine,
 } from '../types.js';
+import { familyDisabledError, waitForIpInterfaces, type InterfaceFamilies } from './interfaces.js';
 import { listWintunDevices, removeWintunDevice } from './devices.js';
 import {
   IPFORWARD_ROW2,
   UNICAST_ROW,
   UNICAST_TABLE_ROWS_OFFSET,
+  decodeIfRow2Counters,
   decodeUnicastRow,
+  encodeIfRow2Key,
   encodeIpInterfaceKey,
   fillForwardRow,
   fillUnicastRow,
@@ -87,10 +91,41 @@ const ERROR_NOT_FOUND = 1168;
 const ERROR_OBJECT_ALREADY_EXISTS = 5010;
 const ERROR_ALREADY_EXISTS = 183;
 const LEVELS: readonly AdapterLogLevel[] = ['info', 'warn', 'error'];
+/** Default of {@link AdapterCreateOptions.interfaceTimeoutMs}. */
+const DEFAULT_INTERFACE_TIMEOUT_MS = 10_000;
+/** After one family's interface appeared, how long the other may take before it counts as disabled. */
+const FAMILY_SETTLE_MS = 2_000;
+
+function interfaceTimeoutOf(options: AdapterOpenOptions): number {
+  const t = options.interfaceTimeoutMs;
+  if (t === undefined) return DEFAULT_INTERFACE_TIMEOUT_MS;
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `interfaceTimeoutMs must be a finite number of milliseconds >= 0, got ${String(t)}.`);
+  }
+  return t;
+}
 
 // ------------------------------------------------------------------ wintun.dll helpers
 
 const loggerSets = new WeakMap<WintunLibrary, Set<AdapterLogger>>();
+/** Per library: how many probes are running whose log lines are dropped (see {@link quietly}). */
+const mutedProbes = new WeakMap<WintunLibrary, number>();
+
+/**
+ * Runs a probe whose failure is expected (`WintunOpenAdapter` of a name that may not exist, which
+ * wintun.dll reports as an error log line) with the library's log lines dropped until it returns.
+ * Wintun calls the logger on the calling thread, which waits for the JavaScript callback, so the
+ * lines arrive before the call completes. Lines of other calls running at the same moment in this
+ * process are dropped too (rare: a create racing another wintun.dll call).
+ */
+async function quietly<T>(lib: WintunLibrary, probe: () => Promise<T>): Promise<T> {
+  mutedProbes.set(lib, (mutedProbes.get(lib) ?? 0) + 1);
+  try {
+    return await probe();
+  } finally {
+    mutedProbes.set(lib, (mutedProbes.get(lib) ?? 1) - 1);
+  }
+}
 
 /** Adds `logger` to the library's dispatcher (installed once per library); returns the detach function. */
 function attachLogger(lib: WintunLibrary, logger: AdapterLogger | undefined): () => void {
@@ -102,6 +137,7 @@ function attachLogger(lib: WintunLibrary, logger: AdapterLogger | undefined): ()
     set = sinks;
     loggerSets.set(lib, sinks);
     lib.setLogger((level: WintunLogLevel, timestamp: Date, message: string) => {
+      if ((mutedProbes.get(lib) ?? 0) > 0) return;
       for (const sink of sinks) {
         try {
           sink(LEVELS[level] ?? 'info', message, timestamp);
@@ -239,8 +275,7 @@ function netioError(syscall: string, status: number, what: string): WintunError 
 export class WindowsAdapter implements AdapterBackend {
   /** The name the adapter was created or opened with (Wintun sets it as the interface alias). */
   readonly name: string;
-  /** IF_INDEX, or 0 when Windows has no IP interface for the LUID (e.g. under Wine). */
-  readonly index: number;
+  #index: number;
   /** NET_LUID from `WintunGetAdapterLUID`. */
   readonly luid: bigint;
   /** Interface GUID (`{...}`, lower case), from `ConvertInterfaceLuidToGuid` or else the requested one. */
@@ -256,9 +291,24 @@ export class WindowsAdapter implements AdapterBackend {
   /** Set once close()/delete() began: a start completing afterwards closes its session and rejects. */
   #closeRequested = false;
   readonly #registrar: RingRegistrar;
+  readonly #interfaceTimeoutMs: number;
+  /** Aborted on close: ends a wait for the IP interfaces. */
+  readonly #closed = new AbortController();
+  /** Families found absent once the other existed (IPv6 disabled, typically): not waited for again. */
+  #absent: InterfaceFamilies = { v4: false, v6: false };
 
   /** @internal Use `windowsPlatform.create` / `open` (or a platform from {@link createWindowsPlatform}). */
-  constructor(lib: WintunLibrary, handle: bigint, owned: boolean, name: string, requestedGuid: string | null, detachLogger: () => void, registrar: RingRegistrar = kernelRegistrar) {
+  constructor(
+    lib: WintunLibrary,
+    handle: bigint,
+    owned: boolean,
+    name: string,
+    requestedGuid: string | null,
+    detachLogger: () => void,
+    registrar: RingRegistrar = kernelRegistrar,
+    interfaceTimeoutMs = DEFAULT_INTERFACE_TIMEOUT_MS,
+  ) {
+    this.#interfaceTimeoutMs = interfaceTimeoutMs;
     this.#registrar = registrar;
     this.#lib = lib;
     this.#handle = handle;
@@ -266,12 +316,54 @@ export class WindowsAdapter implements AdapterBackend {
     this.name = name;
     this.#detachLogger = detachLogger;
     this.luid = lib.getAdapterLuid(handle);
-    this.index = luidToIndex(this.luid) ?? 0;
+    this.#index = luidToIndex(this.luid) ?? 0;
     this.guid = luidToGuid(this.luid) ?? requestedGuid;
+  }
+
+  /**
+   * IF_INDEX, or 0 while Windows has no IP interface for the LUID (right after create, before the
+   * interfaces exist; always under Wine). Looked up again until it is known; any address, route,
+   * MTU or DNS call first waits for the interfaces, after which it is set.
+   */
+  get index(): number {
+    if (this.#index === 0) this.#index = luidToIndex(this.luid) ?? 0;
+    return this.#index;
   }
 
   #live(): void {
     if (this.#handle === null) throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} is closed.`);
+  }
+
+  /**
+   * Waits (bounded by `interfaceTimeoutMs`, ended by close) until the IP interface `want` needs
+   * exists; returns which families exist, or null where IP Helper cannot tell (no
+   * `GetIpInterfaceEntry`, e.g. Wine): callers then go ahead as if both existed.
+   *
+   * @throws WintunError `ERR_WINTUN_TIMEOUT`, `ERR_WINTUN_CLOSED` (closed while waiting),
+   *   `ERR_WINTUN_FAMILY_DISABLED` when `want` is a family that does not exist.
+   */
+  async #interfaces(want: 4 | 6 | 'any' | 'all', what: string): Promise<InterfaceFamilies | null> {
+    let families: InterfaceFamilies;
+    try {
+      families = await waitForIpInterfaces((family) => iphlpapiRaw().GetIpInterfaceEntry(encodeIpInterfaceKey(family, this.luid)), want, {
+        timeoutMs: this.#interfaceTimeoutMs,
+        settleMs: FAMILY_SETTLE_MS,
+        signal: this.#closed.signal,
+        knownAbsent: this.#absent,
+        name: this.name,
+      });
+    } catch (error) {
+      if (error instanceof WintunError && error.code === 'ERR_WINTUN_UNSUPPORTED_PLATFORM') return null;
+      if (error instanceof WintunError && error.code === 'ERR_WINTUN_ABORTED') {
+        throw new WintunError('ERR_WINTUN_CLOSED', `${what}: adapter ${this.name} was closed while waiting for its IP interfaces.`);
+      }
+      throw error;
+    }
+    this.#absent = { v4: this.#absent.v4 || (!families.v4 && families.v6), v6: this.#absent.v6 || (!families.v6 && families.v4) };
+    if (this.#index === 0) this.#index = luidToIndex(this.luid) ?? 0;
+    if (want === 4 && !families.v4) throw familyDisabledError(4, this.name, what);
+    if (want === 6 && !families.v6) throw familyDisabledError(6, this.name, what);
+    return families;
   }
 
   /** Addresses of this interface (GetUnicastIpAddressTable filtered by LUID). */
@@ -307,6 +399,7 @@ export class WindowsAdapter implements AdapterBackend {
    */
   async addAddress(prefix: IpPrefix): Promise<void> {
     this.#live();
+    await this.#interfaces(prefix.family, `Adding ${prefix.address}/${prefix.prefixLength} to ${this.name}`);
     const ip = iphlpapiRaw();
     const row = new Uint8Array(UNICAST_ROW.size);
     ip.InitializeUnicastIpAddressEntry(row);
@@ -322,6 +415,7 @@ export class WindowsAdapter implements AdapterBackend {
    */
   async removeAddress(prefix: IpPrefix): Promise<void> {
     this.#live();
+    await this.#interfaces(prefix.family, `Removing ${prefix.address} from ${this.name}`);
     const row = new Uint8Array(UNICAST_ROW.size);
     fillUnicastRow(row, this.luid, prefix);
     const status = iphlpapiRaw().DeleteUnicastIpAddressEntry(row);
@@ -331,6 +425,7 @@ export class WindowsAdapter implements AdapterBackend {
   /** `NlMtu` of the IPv4 interface (else the IPv6 one). */
   async getMtu(): Promise<number> {
     this.#live();
+    await this.#interfaces('any', `Reading the MTU of ${this.name}`);
     const { row, status } = interfaceRow(this.luid, 4);
     if (row !== null) return readInterfaceMtu(row);
     const v6 = interfaceRow(this.luid, 6);
@@ -341,6 +436,7 @@ export class WindowsAdapter implements AdapterBackend {
   /** Sets `NlMtu` on the IPv4 and the IPv6 interface (a family that is disabled is skipped). */
   async setMtu(mtu: number): Promise<void> {
     this.#live();
+    await this.#interfaces('all', `Setting the MTU of ${this.name}`);
     const ip = iphlpapiRaw();
     let done = 0;
     let lastStatus = ERROR_NOT_FOUND;
@@ -376,6 +472,7 @@ export class WindowsAdapter implements AdapterBackend {
    */
   async addRoute(route: ParsedRoute): Promise<void> {
     this.#live();
+    await this.#interfaces(route.destination.family, `Adding the route ${route.destination.address}/${route.destination.prefixLength} via ${this.name}`);
     const ip = iphlpapiRaw();
     const row = new Uint8Array(IPFORWARD_ROW2.size);
     ip.InitializeIpForwardEntry(row);
@@ -391,6 +488,7 @@ export class WindowsAdapter implements AdapterBackend {
    */
   async removeRoute(route: ParsedRoute): Promise<void> {
     this.#live();
+    await this.#interfaces(route.destination.family, `Removing the route ${route.destination.address}/${route.destination.prefixLength} via ${this.name}`);
     const ip = iphlpapiRaw();
     const row = new Uint8Array(IPFORWARD_ROW2.size);
     ip.InitializeIpForwardEntry(row);
@@ -405,8 +503,11 @@ export class WindowsAdapter implements AdapterBackend {
    * `HKLM\SYSTEM\CurrentControlSet\Services\Tcpip(6)\Parameters\Interfaces\{GUID}`. An empty
    * list clears the family's servers.
    *
+   * A family without an interface (IPv6 disabled on the host) is skipped when it gets no servers.
+   *
    * @throws WintunError `ERR_WINTUN_DEVICE_NOT_AVAILABLE` without an interface GUID;
-   *   `ERR_WINTUN_INVALID_ARGUMENT` for a search domain with a comma or whitespace.
+   *   `ERR_WINTUN_INVALID_ARGUMENT` for a search domain with a comma or whitespace;
+   *   `ERR_WINTUN_FAMILY_DISABLED` for servers of a family the adapter has no interface for.
    */
   async setDns(servers: readonly IpPrefix[], searchDomains: readonly string[]): Promise<void> {
     this.#live();
@@ -417,8 +518,16 @@ export class WindowsAdapter implements AdapterBackend {
       6: joinDnsList(servers.filter((s) => s.family === 6).map((s) => s.address)),
     };
     const search = joinDnsList(searchDomains);
+    const families = await this.#interfaces('all', `Setting the DNS servers of ${this.name}`);
+    for (const family of [4, 6] as const) {
+      if (families !== null && !(family === 4 ? families.v4 : families.v6) && lists[family] !== '') {
+        throw familyDisabledError(family, this.name, `Setting the IPv${family} DNS servers of ${this.name}`);
+      }
+    }
     const set = iphlpapi().SetInterfaceDnsSettings;
     for (const family of [4, 6] as const) {
+      // A family without an interface (IPv6 disabled) has no servers to clear: skip its step.
+      if (families !== null && !(family === 4 ? families.v4 : families.v6)) continue;
       if (set !== null) {
         const settings = {
           Version: DNS_INTERFACE_SETTINGS_VERSION1,
@@ -580,6 +689,7 @@ export class WindowsAdapter implements AdapterBackend {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#closed.abort();
       await this.#settleStart();
       await this.#session?.close().catch(() => undefined);
       const handle = this.#handle;
@@ -598,6 +708,7 @@ export class WindowsAdapter implements AdapterBackend {
    * through SetupAPI (DIF_REMOVE, elevation required). Idempotent.
    */
   async delete(): Promise<void> {
+    this.#closed.abort();
     await this.#settleStart();
     if (!this.owned && this.#handle !== null) {
       await this.#session?.close().catch(() => undefined);
@@ -626,28 +737,30 @@ function writeRegistryStrings(subKey: string, values: readonly [string, string][
 
 // ------------------------------------------------------------------ the platform
 
+/** What {@link adapterFrom}'s `call` produced: a wintun.dll adapter handle (NULL on failure) and how to wrap it. */
+interface AdapterHandleResult {
+  readonly result: Win32Handle;
+  readonly lastError: number;
+  readonly syscall: 'WintunCreateAdapter' | 'WintunOpenAdapter';
+  readonly what: string;
+  readonly owned: boolean;
+  readonly guid: string | null;
+}
+
 /**
  * Loads wintun.dll and attaches the logger, then wraps the adapter handle `call` returns in a
- * {@link WindowsAdapter}. A NULL handle throws the Win32 error of `syscall`; if wrapping fails, the
+ * {@link WindowsAdapter}. A NULL handle throws the Win32 error of its syscall; if wrapping fails, the
  * handle is closed again; on any failure the logger is detached.
  */
-async function adapterFrom(
-  options: AdapterOpenOptions,
-  name: string,
-  syscall: 'WintunCreateAdapter' | 'WintunOpenAdapter',
-  what: string,
-  owned: boolean,
-  registrar: RingRegistrar,
-  call: (lib: WintunLibrary) => { readonly handle: Promise<{ result: Win32Handle; lastError: number }>; readonly guid: string | null },
-): Promise<AdapterBackend> {
+async function adapterFrom(options: AdapterOpenOptions, name: string, registrar: RingRegistrar, call: (lib: WintunLibrary) => Promise<AdapterHandleResult>): Promise<AdapterBackend> {
+  const timeout = interfaceTimeoutOf(options);
   const lib = loadLibrary(options);
   const detach = attachLogger(lib, options.logger);
   try {
-    const { handle, guid } = call(lib);
-    const { result, lastError } = await handle;
+    const { result, lastError, syscall, what, owned, guid } = await call(lib);
     if (isNull(result)) throw win32Error(syscall, lastError, what);
     try {
-      return new WindowsAdapter(lib, result as bigint, owned, name, guid, detach, registrar);
+      return new WindowsAdapter(lib, result as bigint, owned, name, guid, detach, registrar, timeout);
     } catch (error) {
       await callAsync(lib.fn.WintunCloseAdapter, result);
       throw error;
@@ -658,20 +771,85 @@ async function adapterFrom(
   }
 }
 
+const IF_EXISTS = ['fail', 'open', 'replace'] as const;
+
+/**
+ * Creates an adapter. `WintunCreateAdapter` given the name of an existing Wintun adapter renames
+ * the old one instead of failing, so an existing adapter is looked up first (`WintunOpenAdapter`)
+ * and `options.ifExists` decides: fail (default, `ERR_WINTUN_NAME_TAKEN`), open it, or remove it
+ * (SetupAPI DIF_REMOVE) and create a new one.
+ */
 function create(options: AdapterCreateOptions, registrar: RingRegistrar): Promise<AdapterBackend> {
   const name = options.name;
-  return adapterFrom(options, name, 'WintunCreateAdapter', `Creating adapter ${JSON.stringify(name)}`, true, registrar, (lib) => {
+  const ifExists = options.ifExists ?? 'fail';
+  if (!IF_EXISTS.includes(ifExists)) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `ifExists must be 'fail', 'open' or 'replace', got ${JSON.stringify(ifExists)}.`);
+  }
+  return adapterFrom(options, name, registrar, async (lib) => {
+    const what = `Creating adapter ${JSON.stringify(name)}`;
+    const existing = await quietly(lib, () => callAsync(lib.fn.WintunOpenAdapter, name));
+    if (!isNull(existing.result)) {
+      const handle = existing.result as bigint;
+      if (ifExists === 'open') {
+        return { result: handle, lastError: 0, syscall: 'WintunOpenAdapter', what: `Opening adapter ${JSON.stringify(name)}`, owned: false, guid: null };
+      }
+      let luid: bigint;
+      try {
+        luid = lib.getAdapterLuid(handle);
+      } finally {
+        await callAsync(lib.fn.WintunCloseAdapter, handle);
+      }
+      if (ifExists === 'fail') {
+        throw new WintunError(
+          'ERR_WINTUN_NAME_TAKEN',
+          `${what}: a Wintun adapter of that name already exists (LUID 0x${luid.toString(16)}); creating another would rename it. Pass ifExists: 'open' to use it, ifExists: 'replace' to remove it and create a new one, or choose another name.`,
+        );
+      }
+      if (!removeWintunDevice(luid)) {
+        const again = await quietly(lib, () => callAsync(lib.fn.WintunOpenAdapter, name));
+        if (!isNull(again.result)) {
+          await callAsync(lib.fn.WintunCloseAdapter, again.result);
+          throw new WintunError(
+            'ERR_WINTUN_NAME_TAKEN',
+            `${what}: the existing adapter of that name (LUID 0x${luid.toString(16)}) could not be replaced: SetupAPI lists no Wintun device with its LUID. Close the program that created it, or choose another name.`,
+          );
+        }
+      }
+    }
     const type = options.tunnelType ?? DEFAULT_TUNNEL_TYPE;
     const guid = options.guid === undefined ? null : normalizeGuid(options.guid);
-    return { handle: callAsync(lib.fn.WintunCreateAdapter, name, type, guid === null ? null : guidBytesToStruct(parseGuid(guid))), guid };
+    const { result, lastError } = await callAsync(lib.fn.WintunCreateAdapter, name, type, guid === null ? null : guidBytesToStruct(parseGuid(guid)));
+    return { result, lastError, syscall: 'WintunCreateAdapter', what, owned: true, guid };
   });
 }
 
 function open(name: string, options: AdapterOpenOptions, registrar: RingRegistrar): Promise<AdapterBackend> {
-  return adapterFrom(options, name, 'WintunOpenAdapter', `Opening adapter ${JSON.stringify(name)}`, false, registrar, (lib) => ({
-    handle: callAsync(lib.fn.WintunOpenAdapter, name),
-    guid: null,
-  }));
+  return adapterFrom(options, name, registrar, async (lib) => {
+    const { result, lastError } = await callAsync(lib.fn.WintunOpenAdapter, name);
+    return { result, lastError, syscall: 'WintunOpenAdapter', what: `Opening adapter ${JSON.stringify(name)}`, owned: false, guid: null };
+  });
+}
+
+/**
+ * `GetIfEntry2` of the interface whose alias is `name` (any adapter, not only Wintun's).
+ *
+ * @throws WintunError `ERR_WINTUN_ADAPTER_NOT_FOUND` when no interface has that alias.
+ */
+async function interfaceCounters(name: string): Promise<InterfaceCounters> {
+  const ip = iphlpapiRaw();
+  const luid = new Uint8Array(8);
+  const status = ip.ConvertInterfaceAliasToLuid(name, luid);
+  if (status !== 0) {
+    throw new WintunError('ERR_WINTUN_ADAPTER_NOT_FOUND', `There is no network interface named ${JSON.stringify(name)} (ConvertInterfaceAliasToLuid returned ${status}); 'wintun-ts list' shows the adapters.`, {
+      win32Code: status,
+      syscall: 'ConvertInterfaceAliasToLuid',
+    });
+  }
+  const row = encodeIfRow2Key(new DataView(luid.buffer).getBigUint64(0, true));
+  const got = ip.GetIfEntry2(row);
+  if (got !== 0) throw netioError('GetIfEntry2', got, `Reading the counters of ${name}`);
+  const { index: _index, mtu: _mtu, ...counters } = decodeIfRow2Counters(row);
+  return { name, source: 'GetIfEntry2', ...counters };
 }
 
 async function list(_options: AdapterOpenOptions): Promise<AdapterInfo[]> {
@@ -728,6 +906,7 @@ export function createWindowsPlatform(registrar: RingRegistrar = kernelRegistrar
     list,
     driverVersion,
     deleteDriver,
+    interfaceCounters,
   };
 }
 

@@ -71,8 +71,12 @@ export interface RingRegistrar {
  * @param code - the Win32 error number.
  * @param name - the adapter name, for the message.
  * @param capacityValid - whether the requested capacity is valid (decides what 87 means).
+ * @param holder - for 1247: `'this-process'` when a registration of this process holds the
+ *   adapter, `'unknown'` otherwise (Windows does not say which process holds a device's
+ *   registration: no documented API maps a device's open handles to processes, short of
+ *   enumerating every handle in the system with SeDebugPrivilege, so the message says how to look).
  */
-export function registrationError(syscall: string, code: number, name: string, capacityValid = true): WintunError {
+export function registrationError(syscall: string, code: number, name: string, capacityValid = true, holder: 'this-process' | 'unknown' = 'unknown'): WintunError {
   const opts = { win32Code: code >>> 0, syscall };
   switch (code >>> 0) {
     case 5:
@@ -84,7 +88,9 @@ export function registrationError(syscall: string, code: number, name: string, c
     case 1247:
       return new WintunError(
         'ERR_WINTUN_ALREADY_REGISTERED',
-        `Adapter ${name} already has a session (ERROR_ALREADY_INITIALIZED): the driver allows one ring registration per adapter. End the other session first; another process may hold it.`,
+        holder === 'this-process'
+          ? `Adapter ${name} already has a session held by this process (ERROR_ALREADY_INITIALIZED): the driver allows one ring registration per adapter. Close the other Session first (another Adapter object of the same adapter, or one not closed yet).`
+          : `Adapter ${name} already has a session held by another process (ERROR_ALREADY_INITIALIZED): the driver allows one ring registration per adapter, and Windows does not report which process holds it. End the other program's session (look for a VPN client or another wintun-ts; Sysinternals handle.exe or Resource Monitor's Associated Handles can search open handles for the adapter's GUID), then retry.`,
         opts,
       );
     case 87:
@@ -114,6 +120,9 @@ function closeHandleAsync(handle: bigint): Promise<void> {
   });
 }
 
+/** Live registrations of this process's {@link kernelRegistrar}, by LUID (to tell who holds an adapter on 1247). */
+const registeredHere = new Map<bigint, number>();
+
 /**
  * The real registrar: resolves the adapter's device object path (spec 6.3-6.4), opens it with
  * `CreateFileW(GENERIC_READ | GENERIC_WRITE, share all, OPEN_EXISTING, flags 0)` (not inheritable:
@@ -132,13 +141,18 @@ export const kernelRegistrar: RingRegistrar = {
     if (k.DeviceIoControl(device, TUN_IOCTL_REGISTER_RINGS >>> 0, descriptor, descriptor.byteLength, null, 0, returned, null) === 0) {
       const code = getLastError();
       await closeHandleAsync(device);
-      throw registrationError('DeviceIoControl', code, target.name);
+      throw registrationError('DeviceIoControl', code, target.name, true, registeredHere.has(target.luid) ? 'this-process' : 'unknown');
     }
+    registeredHere.set(target.luid, (registeredHere.get(target.luid) ?? 0) + 1);
     let closing: Promise<void> | null = null;
     return {
       device: path,
       close(): Promise<void> {
-        closing ??= closeHandleAsync(device);
+        closing ??= closeHandleAsync(device).finally(() => {
+          const n = (registeredHere.get(target.luid) ?? 1) - 1;
+          if (n <= 0) registeredHere.delete(target.luid);
+          else registeredHere.set(target.luid, n);
+        });
         return closing;
       },
     };

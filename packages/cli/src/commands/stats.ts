@@ -4,7 +4,7 @@
  * @module
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { WintunError } from '@wintun-ts/adapter';
+import { Adapter, WintunError } from '@wintun-ts/adapter';
 import { EXIT_CODES_HELP, flag, type Command } from '../command.js';
 import { writeLine } from '../io.js';
 import { checkName } from '../tunnel.js';
@@ -14,8 +14,8 @@ import { formatBytes } from '../format.js';
 export interface InterfaceCounters {
   /** Interface name. */
   readonly name: string;
-  /** Where the numbers come from: `sysfs` (Linux `/sys/class/net/<name>/statistics`). */
-  readonly source: 'sysfs';
+  /** Where the numbers come from: `sysfs` (Linux `/sys/class/net/<name>/statistics`) or `GetIfEntry2` (Windows). */
+  readonly source: 'sysfs' | 'GetIfEntry2';
   /** Packets the system sent out through the adapter (what a session receives). */
   readonly txPackets: number;
   /** Bytes the system sent out through the adapter. */
@@ -46,16 +46,18 @@ const FIELDS = [
 ] as const;
 
 /**
- * Reads an interface's counters.
+ * Reads an interface's counters: Linux sysfs, Windows `GetIfEntry2` (through
+ * `Adapter.interfaceCounters`).
  *
  * @throws WintunError `ERR_WINTUN_ADAPTER_NOT_FOUND` when there is no such interface;
- *   `ERR_WINTUN_UNSUPPORTED_PLATFORM` outside Linux.
+ *   `ERR_WINTUN_UNSUPPORTED_PLATFORM` outside Linux and Windows.
  */
-export function readInterfaceCounters(name: string): InterfaceCounters {
+export async function readInterfaceCounters(name: string): Promise<InterfaceCounters> {
+  if (process.platform === 'win32') return Adapter.interfaceCounters(name);
   if (process.platform !== 'linux') {
     throw new WintunError(
       'ERR_WINTUN_UNSUPPORTED_PLATFORM',
-      `wintun-ts stats reads interface counters from Linux sysfs; on ${process.platform} run 'wintun-ts up' (its status line shows the session counters) or Get-NetAdapterStatistics -Name ${name} in PowerShell.`,
+      `wintun-ts stats reads interface counters from Linux sysfs or Windows GetIfEntry2; on ${process.platform} use the status line of 'wintun-ts up'.`,
     );
   }
   const dir = `/sys/class/net/${name}/statistics`;
@@ -79,8 +81,8 @@ Prints the operating system's counters of the interface <name>, seen from the sy
 what the system sent out through the adapter (what a session receives, or what was dropped
 while no session was reading), "rx" is what sessions injected into the system. The counters
 belong to the interface, so they cover every session since it was created, including one that
-'wintun-ts up' is running in another terminal. Linux reads /sys/class/net/<name>/statistics;
-on Windows use the status line of 'wintun-ts up' or Get-NetAdapterStatistics.
+'wintun-ts up' is running in another terminal. Linux reads /sys/class/net/<name>/statistics,
+Windows GetIfEntry2 (the counters Get-NetAdapterStatistics shows).
 
 Options:
       --json   one JSON object: { name, source, txPackets, txBytes, txDropped, txErrors,
@@ -94,7 +96,7 @@ Examples:
 
 ${EXIT_CODES_HELP}`,
   async run({ io, values, positionals }) {
-    const counters = readInterfaceCounters(checkName(positionals[0] ?? '', 'stats'));
+    const counters = await readInterfaceCounters(checkName(positionals[0] ?? '', 'stats'));
     if (flag(values, 'json')) {
       writeLine(io.stdout, JSON.stringify(counters));
       return 0;

@@ -35,7 +35,7 @@ export interface AdapterStatus {
     readonly stats: Record<string, number>;
     readonly driverStats: Record<string, number> | null;
   } | null;
-  /** The operating system's counters of the interface (Linux), or null where unavailable. */
+  /** The operating system's counters of the interface (Linux sysfs, Windows GetIfEntry2), or null where unavailable. */
   readonly interface: Omit<InterfaceCounters, 'name' | 'source'> | null;
 }
 
@@ -47,9 +47,9 @@ export interface StatusObject {
   readonly adapters: AdapterStatus[];
 }
 
-function counters(name: string): AdapterStatus['interface'] {
+async function counters(name: string): Promise<AdapterStatus['interface']> {
   try {
-    const { name: _n, source: _s, ...rest } = readInterfaceCounters(name);
+    const { name: _n, source: _s, ...rest } = await readInterfaceCounters(name);
     return rest;
   } catch {
     return null;
@@ -74,7 +74,7 @@ async function adapterStatus(name: string, listed: { index: number; luid: bigint
     up: listed?.up ?? null,
     addresses: a.addresses ?? null,
     session: s ?? null,
-    interface: counters(name),
+    interface: await counters(name),
   };
 }
 
