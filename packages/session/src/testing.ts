@@ -25,6 +25,10 @@ import { Session } from './session.js';
 import type { ReceiveOptions, SessionOptions } from './session.js';
 import { PacketQueue } from './testing/queue.js';
 import { workerUrl } from './worker-url.js';
+import { checkChoice, checkDuration, checkFunction, checkInteger, checkOptionsBag } from './driver/check.js';
+import type { Loose } from './driver/check.js';
+import { parseOptions } from './session/options.js';
+import { checkPacket, checkWaitOptions, invalid } from './session/core.js';
 
 export { PacketQueue, queuePacketSink, queuePacketSource } from './testing/queue.js';
 export type { PacketQueueDescriptor, PacketTransform } from './testing/queue.js';
@@ -133,6 +137,28 @@ export interface TestDriver extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** Checks the options shared by both test drivers (before anything is allocated). */
+function checkTestDriverOptions(what: string, options: unknown): asserts options is TestDriverOptions {
+  checkOptionsBag(what, options);
+  const o = (options ?? {}) as Loose<TestDriverOptions>;
+  ringPairSize(layoutOf(o as TestDriverOptions));
+  checkChoice(what, 'options.memory', o.memory, ['shared', 'native']);
+  checkOptionsBag(`${what}: options.session`, o.session);
+  if (o.session !== undefined) parseOptions(o.session as SessionOptions);
+}
+
+/** Checks the options of {@link createTestDriver} only. */
+function checkWorkerTestDriverOptions(options: Loose<WorkerTestDriverOptions>): void {
+  const what = 'createTestDriver';
+  checkInteger(what, 'options.queueBytes', options.queueBytes, 0x20000, 0x40000000, true);
+  if (options.queueBytes !== undefined && (options.queueBytes as number) % 4 !== 0) invalid(`${what}: options.queueBytes must be a multiple of 4.`);
+  checkInteger(what, 'options.maxPacketSize', options.maxPacketSize, 1, 0xffff, true);
+  checkChoice(what, 'options.driverMode', options.driverMode, ['fenced', 'old-driver']);
+  checkDuration(what, 'options.raceWindowUs', options.raceWindowUs);
+  checkDuration(what, 'options.driverSpinUs', options.driverSpinUs);
+  checkDuration(what, 'options.driverWaitMs', options.driverWaitMs);
+}
+
 function layoutOf(options: TestDriverOptions): RingPairLayout {
   const capacity = options.capacity ?? 0x100000;
   return { sendCapacity: options.sendCapacity ?? capacity, receiveCapacity: options.receiveCapacity ?? capacity };
@@ -185,11 +211,14 @@ function statsOf(control: Int32Array): TestDriverStats {
  * expect(await driver.nextSent({ timeout: 1000 })).toEqual(expected);
  * ```
  *
- * @throws WintunError (rejection) `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_WORKER_FAILED`
+ * @throws WintunError (rejection) `ERR_WINTUN_INVALID_ARGUMENT` (a malformed option, checked before
+ *   anything starts), `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_WORKER_FAILED`
  *   (workers failed to start, e.g. the package is not built), `ERR_WINTUN_FFI_UNAVAILABLE`
  *   (`memory: 'native'` without koffi).
  */
 export async function createTestDriver(options: WorkerTestDriverOptions = {}): Promise<TestDriver> {
+  checkTestDriverOptions('createTestDriver', options);
+  checkWorkerTestDriverOptions(options);
   // Main-thread side of the outbound queue (pumped once the workers run, below): deliver sent
   // packets to subscribers or the buffer.
   const buffer: Uint8Array[] = [];
@@ -261,6 +290,11 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
   })();
 
   const nextSent = (opts: ReceiveOptions = {}): Promise<Uint8Array> => {
+    try {
+      checkWaitOptions('TestDriver.nextSent', opts);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const ready = buffer.shift();
     if (ready !== undefined) return Promise.resolve(ready);
     if (finished) return Promise.reject(new WintunError('ERR_WINTUN_CLOSED', 'The test driver was closed.'));
@@ -306,14 +340,23 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
     },
   };
 
-  const inject = (packet: Uint8Array): boolean => inbound.push(packet);
+  const inject = (packet: Uint8Array): boolean => {
+    checkPacket('TestDriver.inject', packet);
+    return inbound.push(packet);
+  };
   return {
     session,
     inject,
     injectMany(packets) {
+      if (packets === null || typeof packets !== 'object' || ArrayBuffer.isView(packets) || typeof (packets as Iterable<Uint8Array>)[Symbol.iterator] !== 'function') {
+        invalid('TestDriver.injectMany: packets must be an iterable (an array) of Uint8Array; for one packet use inject().');
+      }
+      // Every packet is checked before the first is queued: a bad one queues nothing.
+      const list = [...packets];
+      list.forEach((p) => checkPacket('TestDriver.injectMany', p));
       let n = 0;
-      for (const p of packets) {
-        if (!inject(p)) break;
+      for (const p of list) {
+        if (!inbound.push(p)) break;
         n++;
       }
       return n;
@@ -325,6 +368,7 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
       return buffer.splice(0);
     },
     onSend(callback) {
+      checkFunction('TestDriver.onSend', 'callback', callback);
       subscribers.add(callback);
       return () => {
         subscribers.delete(callback);
@@ -382,9 +426,11 @@ export interface InThreadDriver extends AsyncDisposable {
 /**
  * Creates a session with a synchronous in-thread driver ({@link InThreadDriver}).
  *
- * @throws WintunError `ERR_WINTUN_INVALID_CAPACITY`; `ERR_WINTUN_FFI_UNAVAILABLE` for `memory: 'native'` without koffi.
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (a malformed option), `ERR_WINTUN_INVALID_CAPACITY`;
+ *   `ERR_WINTUN_FFI_UNAVAILABLE` for `memory: 'native'` without koffi.
  */
 export function createInThreadDriver(options: TestDriverOptions = {}): InThreadDriver {
+  checkTestDriverOptions('createInThreadDriver', options);
   const layout = layoutOf(options);
   const memory = allocateRingMemory(ringPairSize(layout), { kind: options.memory ?? 'shared' });
   const rings = createRingPair(memory, layout);
@@ -412,6 +458,7 @@ export function createInThreadDriver(options: TestDriverOptions = {}): InThreadD
     rings,
     memory,
     inject(...packets) {
+      packets.forEach((p) => checkPacket('InThreadDriver.inject', p));
       const ok = producer.writeBatch(packets);
       if (producer.publish()) readEvent.set();
       return ok;
@@ -428,6 +475,7 @@ export function createInThreadDriver(options: TestDriverOptions = {}): InThreadD
       return writeSignals;
     },
     setAlertable(alertable) {
+      if (typeof alertable !== 'boolean') invalid('InThreadDriver.setAlertable: alertable must be a boolean.');
       rings.receive.storeAlertable(alertable ? 1 : 0);
     },
     endSession() {
