@@ -10,13 +10,18 @@
 // Without those privileges (or with WINTUN_TS_DEMO_FORCE_MEMORY=1) it says so in one line and runs
 // the same responder over the in-memory driver, injecting echo requests itself.
 //
-// Options: --count N (pings, default 5), --forever (until Ctrl-C).
+// First it builds the packages with turbo (about 90 s on a fresh clone, cached afterwards) and
+// shows progress while it does: each package as it starts building, and a line every 10 s.
+//
+// Options: --count N (pings, default 5), --forever (until Ctrl-C), --no-build (skip the build).
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const self = fileURLToPath(import.meta.url);
+const root = resolve(dirname(self), '..');
 const argv = process.argv.slice(2);
 const forever = argv.includes('--forever');
 const countAt = argv.indexOf('--count');
@@ -229,8 +234,60 @@ async function memory() {
   }
 }
 
+// ---------------------------------------------------------------------------- build
+
+/**
+ * Runs `turbo run build` and shows progress: a line per package that is (re)built, a line every
+ * 10 s while it runs, the total at the end. On failure, prints turbo's whole output and exits.
+ */
+async function build() {
+  const started = Date.now();
+  const seconds = () => Math.round((Date.now() - started) / 1000);
+  const turbo = join(root, 'node_modules/.bin/turbo');
+  if (!existsSync(turbo)) {
+    console.error(`demo: ${turbo} is missing: run 'npm ci' first.`);
+    process.exit(1);
+  }
+  console.log('demo: building the packages (about 90 s on a fresh clone; later runs are cached) ...');
+  const child = spawn(turbo, ['run', 'build', '--output-logs=new-only'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+  let log = '';
+  let pending = '';
+  let built = 0;
+  let cached = 0;
+  const onData = (chunk) => {
+    const text = chunk.toString();
+    log += text;
+    pending += text;
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      const m = /^(\S+):build: cache (hit|miss)/.exec(line.trim());
+      if (m === null) continue;
+      if (m[2] === 'miss') {
+        built++;
+        console.log(`demo:   building ${m[1]} (${seconds()} s)`);
+      } else {
+        cached++;
+      }
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const ticker = setInterval(() => console.log(`demo:   still building (${seconds()} s) ...`), 10_000);
+  const code = await new Promise((resolveCode) => child.on('close', (c) => resolveCode(c ?? 1)));
+  clearInterval(ticker);
+  if (code !== 0) {
+    process.stdout.write(log);
+    console.error(`demo: the build failed (turbo exit ${code}); its output is above.`);
+    process.exit(code);
+  }
+  console.log(built === 0 ? `demo: packages up to date (${cached} cached).` : `demo: built ${built} packages in ${seconds()} s (${cached} cached).`);
+}
+
 // ---------------------------------------------------------------------------- main
 
+if (!inner && !argv.includes('--no-build')) await build();
 if (inner) {
   await real();
 } else {

@@ -19,6 +19,29 @@ const { values } = parseArgs({
   },
 });
 
+const durationMs = values.duration === undefined ? undefined : Number(values.duration) * 1000;
+if (durationMs !== undefined && !(durationMs > 0 && durationMs <= 2 ** 31 - 1)) {
+  console.error(`--duration takes a number of seconds > 0, got '${values.duration ?? ''}'.`);
+  process.exit(2);
+}
+
+/** Resolves on Ctrl-C, SIGTERM or after `ms`, whichever comes first, and leaves nothing behind. */
+function untilStopped(ms: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      // Clear the timer and the handlers, or a pending --duration timer keeps the process alive
+      // after Ctrl-C, and a second signal would find no handler.
+      if (timer !== undefined) clearTimeout(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    const timer = ms === undefined ? undefined : setTimeout(stop, ms);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
 try {
   await using adapter = await Adapter.create({ name: values.name, tunnelType: 'EchoExample' });
   await adapter.addAddress(values.address);
@@ -29,11 +52,7 @@ try {
     onReply: (kind, length) => console.log(`answered ${kind} (${length} bytes)`),
   });
   console.log(`${adapter.name} is up with ${values.address}; ping ${values.peer} (Ctrl-C to stop)`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-    if (values.duration !== undefined) setTimeout(resolve, Number(values.duration) * 1000);
-  });
+  await untilStopped(durationMs);
   await responder.stop();
   console.log(JSON.stringify(responder.stats));
 } catch (error) {

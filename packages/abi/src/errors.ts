@@ -64,6 +64,7 @@ export type WintunErrorCode =
   | 'ERR_WINTUN_DEVICE_NOT_AVAILABLE'
   | 'ERR_WINTUN_INVALID_USER_BUFFER'
   | 'ERR_WINTUN_WORKER_FAILED'
+  | 'ERR_WINTUN_FILE'
   | 'ERR_WINTUN_OS';
 
 const codes = {
@@ -195,6 +196,11 @@ const codes = {
   ERR_WINTUN_WORKER_FAILED: {
     meaning: 'A worker thread of wintun-ts failed or exited unexpectedly.',
     fix: 'Close the session; the error cause says why. Report it if it repeats.',
+    retryable: false,
+  },
+  ERR_WINTUN_FILE: {
+    meaning: 'A file named on the command line could not be opened or written: its directory is missing, permission is denied, the disk is full or the file system is read-only.',
+    fix: 'Write to a path whose directory exists and is writable, on a disk with free space; the message names the file and the system error.',
     retryable: false,
   },
   ERR_WINTUN_OS: {

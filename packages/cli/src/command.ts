@@ -34,8 +34,10 @@ export interface Command {
   readonly help: string;
   /** Accepted options (`--help` is added for every command). */
   readonly options: OptionSpec;
-  /** Names of the positional arguments, in order; all required. */
+  /** Names of the required positional arguments, in order. */
   readonly positionals: readonly string[];
+  /** Names of optional positional arguments after the required ones. */
+  readonly optionalPositionals?: readonly string[];
   /** Runs the command; resolves to the exit code. Throws `UsageError` or `WintunError`. */
   run(context: CommandContext): Promise<number>;
 }
@@ -51,7 +53,7 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): { v
       strict: true,
     }) as { values: OptionValues; positionals: string[] };
   } catch (error) {
-    const message = error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '.') : String(error);
+    const message = error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '.').replace(/\n/g, ' ') : String(error);
     throw new UsageError(message, command.name);
   }
   if (parsed.values['help'] === true) return { ...parsed, help: true };
@@ -59,8 +61,9 @@ export function parseCommandArgs(command: Command, argv: readonly string[]): { v
   if (parsed.positionals.length < want) {
     throw new UsageError(`missing argument <${command.positionals[parsed.positionals.length] ?? ''}>.`, command.name);
   }
-  if (parsed.positionals.length > want) {
-    throw new UsageError(`unexpected argument '${parsed.positionals[want] ?? ''}'.`, command.name);
+  const most = want + (command.optionalPositionals?.length ?? 0);
+  if (parsed.positionals.length > most) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[most] ?? ''}'.`, command.name);
   }
   return { ...parsed, help: false };
 }
@@ -83,38 +86,61 @@ export function flag(values: OptionValues, name: string): boolean {
   return values[name] === true;
 }
 
+/** Parses decimal or `0x` hexadecimal integer text; NaN for anything else. */
+function parseInteger(text: string): number {
+  return /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : Number.NaN;
+}
+
 /**
  * An integer option in `[min, max]`; accepts decimal or `0x` hexadecimal.
  *
- * @throws UsageError for anything else.
+ * @throws UsageError (`ERR_WINTUN_INVALID_ARGUMENT`) for anything else.
  */
 export function intOption(values: OptionValues, name: string, min: number, max: number, command: string): number | undefined {
   const text = stringOption(values, name);
   if (text === undefined) return undefined;
-  const n = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  const n = parseInteger(text);
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new UsageError(`--${name} must be an integer between ${min} and ${max}, got '${text}'.`, command);
+    throw new UsageError(`--${name} must be an integer in [${min}, ${max}], got '${text}'.`, command, { fix: `Pass --${name} a whole number from ${min} to ${max}.` });
   }
   return n;
 }
 
 /**
- * A duration option in seconds (decimals allowed, > 0), returned in milliseconds.
+ * The `--capacity` option: a ring capacity, a power of two in [0x20000, 0x4000000], decimal or hex.
  *
- * @throws UsageError for anything else.
+ * @throws UsageError (`ERR_WINTUN_INVALID_CAPACITY`) for anything else, saying what the help says.
+ */
+export function capacityOption(values: OptionValues, command: string, isValid: (n: number) => boolean): number | undefined {
+  const text = stringOption(values, 'capacity');
+  if (text === undefined) return undefined;
+  const n = parseInteger(text);
+  if (!Number.isSafeInteger(n) || !isValid(n)) {
+    throw new UsageError(`--capacity must be a power of two in [0x20000, 0x4000000] (128 KiB to 64 MiB), got '${text}'.`, command, { code: 'ERR_WINTUN_INVALID_CAPACITY' });
+  }
+  return n;
+}
+
+/**
+ * A duration option in seconds (decimals allowed, > 0, at most a year), returned in milliseconds.
+ *
+ * @throws UsageError (`ERR_WINTUN_INVALID_ARGUMENT`) for anything else.
  */
 export function secondsOption(values: OptionValues, name: string, command: string): number | undefined {
   const text = stringOption(values, name);
   if (text === undefined) return undefined;
   const s = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
-  if (!(s > 0) || s > 31_536_000) throw new UsageError(`--${name} takes a number of seconds > 0, got '${text}'.`, command);
+  if (!(s > 0) || s > 31_536_000) {
+    throw new UsageError(`--${name} takes a number of seconds > 0 (decimals allowed, at most 31536000), got '${text}'.`, command, { fix: `Pass e.g. --${name} 10 or --${name} 0.5.` });
+  }
   return Math.round(s * 1000);
 }
 
 /** Common text of every help page: the exit codes. */
 export const EXIT_CODES_HELP = `Exit codes:
   0    success (also when --duration or --count is reached)
-  1    runtime error (the ERR_WINTUN_* code and its fix are printed)
-  2    usage error (unknown command or option, missing or bad argument)
+  1    runtime error (the ERR_WINTUN_* code and its fix are printed;
+       'wintun-ts explain <code>' says more; with --json: {"error":{...}} on stdout)
+  2    usage error (unknown command or option, missing or bad argument; also with a code)
   130  interrupted by Ctrl-C (SIGINT), after a clean teardown
   143  terminated by SIGTERM, after a clean teardown`;

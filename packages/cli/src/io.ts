@@ -70,11 +70,18 @@ export function writeLine(stream: Writable, text = ''): void {
 
 /**
  * Resolves once everything written to `stream` so far has been handed to the OS (or the stream
- * failed or closed), so the process can exit without truncating output.
+ * failed or closed), or after `timeoutMs` (default 1000) when a reader stopped reading: the
+ * process can exit without truncating output, and never waits on a stalled pipe for long.
+ * Resolves to true when flushed, false on timeout.
  */
-export function flush(stream: Writable): Promise<void> {
+export function flush(stream: Writable, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
-    if (stream.destroyed || stream.writableEnded) return resolve();
-    stream.write('', () => resolve());
+    if (stream.destroyed || stream.writableEnded) return resolve(true);
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    timer.unref?.();
+    stream.write('', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
   });
 }

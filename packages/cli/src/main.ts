@@ -35,6 +35,10 @@ const io: CliIo = {
   signal: controller.signal,
 };
 
-process.exitCode = await run(process.argv.slice(2), io);
+const code = await run(process.argv.slice(2), io);
+process.exitCode = code;
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);
+// Everything is torn down by now. Output a reader never took (a stalled `capture -w - | ...`:
+// run() waited for it, bounded) must not keep the process alive: exit now, dropping it.
+if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) process.exit(code);

@@ -50,37 +50,149 @@ export function nowMicros(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
 }
 
+/** Default bound of the records a {@link PcapWriter} keeps queued for a slow reader: 4 MiB. */
+export const PCAP_DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
+
+/** Options of a {@link PcapWriter}. */
+export interface PcapWriterOptions {
+  /**
+   * Most bytes queued in the stream for a slow reader (an empty queue takes one record of any
+   * size); a record that would exceed it is dropped and counted ({@link PcapWriter.dropped}), so a stalled reader never blocks the caller and
+   * memory stays bounded. Default {@link PCAP_DEFAULT_MAX_BUFFERED}.
+   */
+  readonly maxBufferedBytes?: number;
+}
+
+/** What {@link PcapWriter.close} achieved. */
+export interface PcapCloseResult {
+  /** True when every queued byte reached the OS before the deadline. */
+  readonly flushed: boolean;
+  /** Queued bytes given up on because the reader did not take them in time (0 when flushed). */
+  readonly unwrittenBytes: number;
+}
+
 /**
- * Writes packets to a stream in pcap format. Copies each packet (the caller may release its
- * lease right after {@link PcapWriter.write} returns). Not thread-safe.
+ * Writes packets to a stream in pcap format, never blocking and never buffering without bound:
+ * records queue in the stream up to `maxBufferedBytes`; beyond that (a reader that stopped
+ * reading, a slow disk) they are dropped and counted. Copies each packet (the caller may release
+ * its lease right after {@link PcapWriter.write} returns). Main thread only; not thread-safe.
+ *
+ * A stream error (a closed pipe, a full disk) is kept: later writes are dropped and
+ * {@link PcapWriter.failed} resolves with it.
+ *
+ * @since 0.1.0
  */
 export class PcapWriter {
   readonly #out: Writable;
   readonly #snaplen: number;
+  readonly #max: number;
+  readonly #failed: Promise<unknown>;
+  #error: unknown;
   #count = 0;
+  #dropped = 0;
+  #droppedBytes = 0;
 
-  /** Writes the global header immediately. */
-  constructor(out: Writable, snaplen: number = PCAP_DEFAULT_SNAPLEN) {
+  /**
+   * Writes the global header immediately (it is never dropped).
+   *
+   * @param out - the stream; the writer adds an `error` listener and never ends a stream it is
+   *   not asked to ({@link PcapWriter.close}).
+   * @param snaplen - bytes kept per packet (default 65535).
+   * @param options - the buffer bound.
+   * @throws RangeError when `maxBufferedBytes` is not a positive integer.
+   */
+  constructor(out: Writable, snaplen: number = PCAP_DEFAULT_SNAPLEN, options: PcapWriterOptions = {}) {
+    const max = options.maxBufferedBytes ?? PCAP_DEFAULT_MAX_BUFFERED;
+    if (!Number.isSafeInteger(max) || max <= 0) throw new RangeError(`maxBufferedBytes must be a positive integer, got ${String(max)}.`);
     this.#out = out;
     this.#snaplen = snaplen;
+    this.#max = max;
+    this.#failed = new Promise((resolve) =>
+      out.on('error', (error) => {
+        this.#error ??= error;
+        resolve(this.#error);
+      }),
+    );
     out.write(pcapGlobalHeader(snaplen));
   }
 
-  /** Packets written so far. */
+  /** Records written (queued to the stream) so far. */
   get count(): number {
     return this.#count;
   }
 
+  /** Records dropped because the reader was too slow (or the stream had failed). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Bytes of the dropped records (record headers included). */
+  get droppedBytes(): number {
+    return this.#droppedBytes;
+  }
+
+  /** Bytes queued in the stream, not yet taken by the OS. */
+  get buffered(): number {
+    return this.#out.writableLength;
+  }
+
+  /** Resolves with the stream's first error (never rejects); pending forever while it works. */
+  get failed(): Promise<unknown> {
+    return this.#failed;
+  }
+
   /**
-   * Appends one packet. Returns the stream's backpressure answer (false: wait for 'drain' before
-   * writing much more).
+   * Appends one packet, or drops it when the queue would pass `maxBufferedBytes` or the stream
+   * failed. Never blocks. Returns true when written, false when dropped (and counted).
    */
   write(packet: Uint8Array, timeMicros: bigint = nowMicros()): boolean {
     const captured = Math.min(packet.length, this.#snaplen);
-    const record = new Uint8Array(16 + captured);
+    const size = 16 + captured;
+    const queued = this.#out.writableLength;
+    // An empty queue always takes one record, so a record larger than the bound is never refused.
+    if (this.#error !== undefined || this.#out.destroyed || this.#out.writableEnded || (queued > 0 && queued + size > this.#max)) {
+      this.#dropped++;
+      this.#droppedBytes += size;
+      return false;
+    }
+    const record = new Uint8Array(size);
     record.set(pcapRecordHeader(timeMicros, captured, packet.length), 0);
     record.set(packet.subarray(0, captured), 16);
     this.#count++;
-    return this.#out.write(record);
+    this.#out.write(record);
+    return true;
+  }
+
+  /**
+   * Waits, at most `timeoutMs`, for the queued records to reach the OS; with `end`, ends the
+   * stream first (a file) and destroys it when the deadline passes. Never rejects; bounded.
+   *
+   * @param options - `end`: end (and on timeout destroy) the stream; `timeoutMs` (default 2000).
+   */
+  async close(options: { end?: boolean; timeoutMs?: number } = {}): Promise<PcapCloseResult> {
+    const out = this.#out;
+    const timeoutMs = options.timeoutMs ?? 2000;
+    if (out.destroyed) return { flushed: out.writableLength === 0 && this.#error === undefined, unwrittenBytes: out.writableLength };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = await Promise.race([
+      new Promise<boolean>((resolve) => {
+        const finish = (): void => resolve(this.#error === undefined);
+        if (options.end === true) {
+          out.once('finish', finish);
+          out.once('close', finish);
+          if (!out.writableEnded) out.end();
+        } else {
+          out.write(new Uint8Array(0), finish);
+        }
+        void this.#failed.then(() => resolve(false));
+      }),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const unwrittenBytes = done ? 0 : out.writableLength;
+    if (!done && options.end === true) out.destroy();
+    return { flushed: done, unwrittenBytes };
   }
 }

@@ -6,7 +6,7 @@
  */
 import type { Command } from './command.js';
 import { EXIT_CODES_HELP, parseCommandArgs } from './command.js';
-import { Interrupted, reportError, reportUsage, UsageError } from './errors.js';
+import { Interrupted, reportFailure, UsageError, wantsJson } from './errors.js';
 import { ExitCode, flush, interruptExitCode, writeLine, type CliIo } from './io.js';
 import { benchCommand } from './commands/bench.js';
 import { captureCommand } from './commands/capture.js';
@@ -16,6 +16,7 @@ import { listCommand } from './commands/list.js';
 import { statsCommand } from './commands/stats.js';
 import { upCommand } from './commands/up.js';
 import { driverVersionCommand, versionCommand } from './commands/version.js';
+import { explainCommand } from './commands/explain.js';
 import { cliVersion } from './package-info.js';
 
 /**
@@ -33,6 +34,7 @@ export const commands: readonly Command[] = [
   benchCommand,
   driverVersionCommand,
   versionCommand,
+  explainCommand,
 ];
 
 /** The top-level help text. */
@@ -46,7 +48,9 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run 'wintun-ts <command> --help' for a command's options and examples.
-Read commands (list, stats, driver-version, version, bench) take --json.
+Read commands (list, stats, driver-version, version, bench, explain) take --json; with --json,
+a failure is one JSON object on stdout: {"error":{code,message,fix,kind,exitCode,command}}.
+Every failure prints a stable ERR_WINTUN_* code; 'wintun-ts explain <code>' explains it offline.
 
 Examples:
   wintun-ts up wt0 --address 10.6.7.7/24 --echo        # ping 10.6.7.8 answers
@@ -59,7 +63,8 @@ Options:
 
 ${EXIT_CODES_HELP}
 
-Docs: docs/guides/cli.md and docs/guides/troubleshooting.md in the wintun-ts repository.`;
+Run from a clone of the repository: npx wintun-ts ...; installed from npm: npx @wintun-ts/cli ...
+Docs: docs/guides/cli.md in the wintun-ts repository.`;
 }
 
 /**
@@ -82,6 +87,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
+  const json = wantsJson(argv);
+  const fail = (error: unknown, command: string | null): number => reportFailure(io, error, { json, command });
   if (first === undefined) {
     io.stderr.write(`${mainHelp()}\n`);
     return ExitCode.USAGE;
@@ -89,7 +96,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (first === '-h' || first === '--help' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
     const command = topic === undefined ? undefined : commands.find((c) => c.name === topic);
-    if (topic !== undefined && command === undefined) return reportUsage(io.stderr, new UsageError(`unknown command '${topic}'.`, null));
+    if (topic !== undefined && command === undefined) return fail(new UsageError(`unknown command '${topic}'; the commands are ${commands.map((c) => c.name).join(', ')}.`, null), null);
     writeLine(io.stdout, command === undefined ? mainHelp() : command.help);
     return ExitCode.OK;
   }
@@ -99,8 +106,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const command = commands.find((c) => c.name === first);
   if (command === undefined) {
-    const hint = first.startsWith('-') ? `unknown option '${first}' (options go after the command).` : `unknown command '${first}'.`;
-    return reportUsage(io.stderr, new UsageError(hint, null));
+    const hint = first.startsWith('-') ? `unknown option '${first}' (options go after the command).` : `unknown command '${first}'; the commands are ${commands.map((c) => c.name).join(', ')}.`;
+    return fail(new UsageError(hint, null), null);
   }
   try {
     const parsed = parseCommandArgs(command, rest);
@@ -110,9 +117,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     }
     return await command.run({ io, values: parsed.values, positionals: parsed.positionals });
   } catch (error) {
-    if (error instanceof UsageError) return reportUsage(io.stderr, error);
     if (error instanceof Interrupted || (io.signal.aborted && isAbort(error))) return interruptExitCode(io.signal);
-    return reportError(io.stderr, error);
+    return fail(error, command.name);
   }
 }
 

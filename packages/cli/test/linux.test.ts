@@ -131,6 +131,134 @@ describe.skipIf(skip !== null)('wintun-ts on real TUN devices (root, in namespac
     expect(tunDevices(ns.name)).toEqual([]);
   });
 
+  /** Starts `capture -w -` with its stdout piped to this test, which never reads it. */
+  function stalledCapture(ns: string, name: string, address: string, extra: string[]): { child: ReturnType<typeof spawn>; stderr: () => string; exited: Promise<number | string> } {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, 'capture', name, '-a', address, '--echo', '-w', '-', '--buffer', '0x10000', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdout is never read: once the pipe (64 KiB) and Node's read buffer fill, the reader has stalled.
+    child.stdout?.pause();
+    let err = '';
+    child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    const exited = new Promise<number | string>((resolve) =>
+      child.on('exit', (code, signal) => {
+        clearTimeout(killer);
+        resolve(code ?? signal ?? -1);
+      }),
+    );
+    return { child, stderr: () => err, exited };
+  }
+
+  it('capture -w - into a pipe nobody reads: --duration still ends it, drops are counted, the device is removed', async () => {
+    const ns = netns('stall');
+    const cap = stalledCapture(ns.name, 'wtc10', '10.88.0.1/24', ['--duration', '4']);
+    for (let i = 0; i < 100 && !cap.stderr().includes('Ctrl-C to stop'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(cap.stderr()).toContain('Ctrl-C to stop');
+    const started = Date.now();
+    // ~3 MB of echo requests (and their replies) through the adapter: far beyond the pipe and the 64 KiB buffer.
+    ns.exec('ping', ['-f', '-c', '2000', '-s', '1400', '-W', '1', '10.88.0.2'], 20_000);
+    expect(await cap.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000); // duration 4 s + bounded close, not a hang
+    expect(cap.stderr()).toMatch(/stopped by duration/);
+    const dropped = /capture: (\d+) packets were dropped because the pcap reader did not keep up/.exec(cap.stderr());
+    expect(dropped, cap.stderr()).not.toBeNull();
+    expect(Number(dropped?.[1])).toBeGreaterThan(100);
+    expect(cap.stderr()).toMatch(/echoed \d{3,}/); // the packet path kept going while the reader stalled
+    expect(tunDevices(ns.name)).toEqual([]);
+    cap.child.stdout?.destroy();
+  }, 40_000);
+
+  it('capture -w - into a pipe nobody reads: SIGINT tears down promptly (exit 130, adapter gone)', async () => {
+    const ns = netns('stallint');
+    const cap = stalledCapture(ns.name, 'wtc11', '10.87.0.1/24', []);
+    for (let i = 0; i < 100 && !cap.stderr().includes('Ctrl-C to stop'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(cap.stderr()).toContain('Ctrl-C to stop');
+    ns.exec('ping', ['-f', '-c', '1000', '-s', '1400', '-W', '1', '10.87.0.2'], 20_000);
+    expect(tunDevices(ns.name)).toEqual(['wtc11']);
+    const interrupted = Date.now();
+    cap.child.kill('SIGINT');
+    expect(await cap.exited).toBe(130);
+    expect(Date.now() - interrupted).toBeLessThan(10_000); // the 15 s last-resort exit is not what ended it
+    expect(cap.stderr()).not.toMatch(/teardown took longer/);
+    expect(cap.stderr()).toMatch(/stopped by SIGINT/);
+    expect(cap.stderr()).toMatch(/packets were dropped because the pcap reader did not keep up/);
+    expect(tunDevices(ns.name)).toEqual([]);
+    cap.child.stdout?.destroy();
+  }, 40_000);
+
+  it('capture -w FILE --json reports the capture counters', () => {
+    const ns = netns('capjson');
+    const file = join(dir, 'json.pcap');
+    const r = cli(['capture', 'wtc12', '-a', '10.86.0.1/24', '-w', file, '--duration', '0.5', '--json', '-q'], { netns: ns.name });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'wtc12', captureDrops: 0, captureUnwrittenBytes: 0, file, stoppedBy: 'duration' });
+  });
+
+  it('up on an existing interface of another kind (veth): NAME_TAKEN that says so, nothing created', () => {
+    const ns = netns('veth');
+    expect(sh('ip', ['-n', ns.name, 'link', 'add', 'wtcv0', 'type', 'veth', 'peer', 'name', 'wtcv1']).status).toBe(0);
+    const r = cli(['up', 'wtcv0', '-a', '10.85.0.1/24', '--duration', '0.3'], { netns: ns.name });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^wintun-ts: ERR_WINTUN_NAME_TAKEN: 'wtcv0' is a network interface of another kind, not a TUN device/m);
+    expect(r.stderr).not.toMatch(/TUN device "?wtcv0"? already exists|already exists/);
+    expect(r.stderr).toMatch(/fix: Pick a name no interface has/);
+    const del = cli(['delete', 'wtcv0'], { netns: ns.name });
+    expect(del.status).toBe(1);
+    expect(del.stderr).toMatch(/ERR_WINTUN_NAME_TAKEN: 'wtcv0' is a network interface of another kind/);
+    expect(sh('ip', ['-n', ns.name, '-o', 'link', 'show', 'wtcv0']).stdout).toMatch(/wtcv0@wtcv1/); // untouched
+  });
+
+  it('delete of a missing adapter speaks the command line, not the library', () => {
+    const ns = netns('missing');
+    const r = cli(['delete', 'wtcnone'], { netns: ns.name });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^wintun-ts: ERR_WINTUN_ADAPTER_NOT_FOUND: there is no adapter named 'wtcnone' in this network namespace/m);
+    expect(r.stderr).not.toMatch(/Adapter\.create|persistent: true|mode '/);
+  });
+
+  it('create of a name that exists: NAME_TAKEN in the command\'s terms', () => {
+    const ns = netns('taken');
+    const created = cli(['create', 'wtc13', '--persistent', '--json'], { netns: ns.name });
+    expect(created.status, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'wtc13', persistent: true });
+    const r = cli(['create', 'wtc13', '--persistent'], { netns: ns.name });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/ERR_WINTUN_NAME_TAKEN: an adapter named 'wtc13' already exists/);
+    expect(r.stderr).toMatch(/fix: Use it with 'wintun-ts up wtc13', pick another name, or remove it with 'wintun-ts delete wtc13'/);
+    expect(r.stderr).not.toMatch(/mode '|Adapter\./);
+    const deleted = cli(['delete', 'wtc13', '--json'], { netns: ns.name });
+    expect(deleted.status).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toEqual({ name: 'wtc13', deleted: true });
+  });
+
+  it('a route that already exists: ALREADY_EXISTS in the command\'s terms, and the adapter is removed', () => {
+    const ns = netns('route');
+    expect(sh('ip', ['-n', ns.name, 'route', 'add', '10.82.0.0/16', 'dev', 'lo']).status).toBe(0);
+    const r = cli(['up', 'wtc15', '-a', '10.81.0.1/24', '--route', '10.82.0.0/16', '--duration', '0.3'], { netns: ns.name });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^wintun-ts: ERR_WINTUN_ALREADY_EXISTS: route 10\.82\.0\.0\/16 already exists\./m);
+    expect(r.stderr).toMatch(/fix: Remove the existing entry first/);
+    expect(r.stderr).not.toMatch(/addresses\(\)/);
+    expect(tunDevices(ns.name)).toEqual([]);
+  });
+
+  it('a unicode adapter name within 15 bytes works end to end', () => {
+    const ns = netns('uni');
+    const r = cli(['up', 'wté0', '-a', '10.84.0.1/24', '--duration', '0.3', '--json', '-q'], { netns: ns.name });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'wté0', created: true });
+    expect(tunDevices(ns.name)).toEqual([]);
+  });
+
+  it('--mtu below 1280 on an opened adapter that has IPv6 addresses warns that they are dropped', () => {
+    const ns = netns('mtu6');
+    expect(cli(['create', 'wtc14', '--persistent'], { netns: ns.name }).status).toBe(0);
+    expect(sh('ip', ['-n', ns.name, 'addr', 'add', 'fd00:84::1/64', 'dev', 'wtc14']).status).toBe(0);
+    const r = cli(['up', 'wtc14', '-a', '10.83.0.1/24', '--mtu', '1000', '--duration', '0.3'], { netns: ns.name });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: --mtu 1000 is below 1280: the system drops the IPv6 addresses of wtc14 \(fd00:84::1\/64\)/);
+    expect(cli(['delete', 'wtc14'], { netns: ns.name }).status).toBe(0);
+  });
+
   it('create --persistent, list, up on it, delete', () => {
     const ns = netns('persist');
     const created = cli(['create', 'wtc6', '--persistent'], { netns: ns.name });

@@ -694,7 +694,8 @@ function netlinkError(syscall: string, errno: number, what: string, kernelMessag
   const addressOrRoute = type === RTM_NEWADDR || type === RTM_DELADDR || type === RTM_NEWROUTE || type === RTM_DELROUTE;
   if (addressOrRoute && (errno === LINUX_ERRNO.EEXIST || errno === LINUX_ERRNO.EADDRNOTAVAIL || errno === LINUX_ERRNO.ESRCH)) {
     const exists = errno === LINUX_ERRNO.EEXIST;
-    const state = exists ? 'it already exists' : 'there is no such entry';
+    const adding = type === RTM_NEWADDR || type === RTM_NEWROUTE;
+    const state = exists ? 'it already exists' : adding ? 'the kernel refused it on this link' : 'there is no such entry';
     return new WintunError(exists ? 'ERR_WINTUN_ALREADY_EXISTS' : 'ERR_WINTUN_NOT_FOUND', `${what}: ${syscall} failed with ${linuxErrnoName(errno)} (errno ${errno}): ${state}.${detail}`, { errno, syscall });
   }
   const base = linuxErrnoError(syscall, errno, what);

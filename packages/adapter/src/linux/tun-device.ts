@@ -289,7 +289,7 @@ function tunsetiffError(name: string, errno: number, mode: TunOpenMode): WintunE
       return new WintunError(
         'ERR_WINTUN_NAME_TAKEN',
         mode === 'create'
-          ? `${label} already exists (mode 'create' makes only new devices). Pick another name, or open it with mode 'open'.`
+          ? `An interface named "${name}" already exists (a TUN device, or an interface of another kind such as a veth); mode 'create' makes only new devices. Pick another name, or open an existing TUN device with mode 'open'.`
           : `${label} exists and is attached to another fd or process. Pick another name or close the other user.`,
         { errno, syscall },
       );

@@ -8,9 +8,9 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { EXIT_CODES_HELP, intOption, stringOption, type Command } from '../command.js';
-import { UsageError } from '../errors.js';
+import { fileError, UsageError } from '../errors.js';
 import { parseTunnelConfig, runTunnel, TUNNEL_OPTIONS, TUNNEL_OPTIONS_HELP } from '../tunnel.js';
-import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../pcap.js';
+import { PcapWriter, PCAP_DEFAULT_MAX_BUFFERED, PCAP_DEFAULT_SNAPLEN, type PcapCloseResult } from '../pcap.js';
 
 /** The `capture` command. */
 export const captureCommand: Command = {
@@ -22,6 +22,7 @@ export const captureCommand: Command = {
     write: { type: 'string', short: 'w' },
     count: { type: 'string', short: 'c' },
     snaplen: { type: 'string', short: 's' },
+    buffer: { type: 'string' },
   },
   help: `Usage: wintun-ts capture <name> -w FILE|- [--count N] [--duration S] [up options]
 
@@ -37,6 +38,9 @@ Options:
   -w, --write FILE|-   pcap output file, or '-' for stdout (required)
   -c, --count N        stop after N packets
   -s, --snaplen N      bytes kept per packet, 1-65535 (default 65535)
+      --buffer BYTES   most pcap data queued for a slow reader, 0x10000-0x40000000
+                       (default 0x400000 = 4 MiB); packets beyond it are dropped and
+                       counted, so a stalled reader never stalls the adapter or Ctrl-C
 ${TUNNEL_OPTIONS_HELP}
   -h, --help           show this help
 
@@ -49,42 +53,74 @@ Examples:
 ${EXIT_CODES_HELP}`,
   async run({ io, values, positionals }) {
     const target = stringOption(values, 'write');
-    if (target === undefined) throw new UsageError('missing -w FILE (or -w - for stdout).', 'capture');
+    if (target === undefined) throw new UsageError('missing -w FILE (or -w - for stdout).', 'capture', { fix: "Add -w capture.pcap, or -w - to pipe into 'wireshark -k -i -' or 'tcpdump -r -'." });
     const count = intOption(values, 'count', 1, Number.MAX_SAFE_INTEGER, 'capture');
     const snaplen = intOption(values, 'snaplen', 1, PCAP_DEFAULT_SNAPLEN, 'capture') ?? PCAP_DEFAULT_SNAPLEN;
+    const buffer = intOption(values, 'buffer', 0x10000, 0x40000000, 'capture') ?? PCAP_DEFAULT_MAX_BUFFERED;
     const config = parseTunnelConfig(values, positionals[0] ?? '', 'capture');
     const toStdout = target === '-';
-    if (toStdout && io.stdoutIsTTY) throw new UsageError("refusing to write binary pcap data to a terminal; pipe it ('| wireshark -k -i -') or use -w FILE.", 'capture');
-    if (toStdout && config.json) throw new UsageError('--json needs stdout, which -w - uses for pcap data; use -w FILE with --json.', 'capture');
-    const out: Writable = toStdout ? io.stdout : createWriteStream(target, { flags: 'w' });
-    const failed = new Promise<unknown>((resolve) => out.on('error', (error) => resolve(error)));
-    if (!toStdout) await Promise.race([once(out, 'open'), failed.then((e) => Promise.reject(e as Error))]);
-    const pcap = new PcapWriter(out, snaplen);
-    let blocked: Promise<void> | undefined;
+    if (toStdout && io.stdoutIsTTY) throw new UsageError('refusing to write binary pcap data to a terminal.', 'capture', { fix: "Pipe it ('| wireshark -k -i -') or use -w FILE." });
+    if (toStdout && config.json) throw new UsageError('--json needs stdout, which -w - uses for pcap data.', 'capture', { fix: 'Use -w FILE with --json.' });
+    // The file is opened and its header written before any adapter is touched, so a bad path, a
+    // missing permission or a full disk fails at once with ERR_WINTUN_FILE and nothing to undo.
+    const out: Writable = toStdout ? io.stdout : await openFile(target);
+    const pcap = new PcapWriter(out, snaplen, { maxBufferedBytes: buffer });
+    if (!toStdout) {
+      const header = await Promise.race([new Promise<unknown>((resolve) => out.write(new Uint8Array(0), (error) => resolve(error ?? undefined))), pcap.failed]);
+      if (header !== undefined && header !== null) {
+        out.destroy();
+        throw fileError(target, header, 'writing the capture to');
+      }
+    }
+    let closed: PcapCloseResult | undefined;
+    const finish = async (): Promise<PcapCloseResult> => (closed ??= await pcap.close({ end: !toStdout, timeoutMs: CLOSE_TIMEOUT_MS }));
     try {
-      return await runTunnel(io, config, {
+      const code = await runTunnel(io, config, {
         count,
-        failed: failed.then((error) => (isClosedPipe(error) ? new PipeClosed() : error)),
+        failed: pcap.failed.then((error) => (isClosedPipe(error) ? new PipeClosed() : toStdout ? error : fileError(target, error, 'writing the capture to'))),
         onPacket(bytes, offset, length) {
-          if (!pcap.write(bytes.subarray(offset, offset + length)) && blocked === undefined) {
-            blocked = Promise.race([once(out, 'drain').then(() => undefined), failed.then(() => undefined)]).finally(() => {
-              blocked = undefined;
-            });
-          }
+          pcap.write(bytes.subarray(offset, offset + length));
         },
-        drained: () => blocked,
-        statusExtra: () => ` | captured ${pcap.count}`,
-        summary: () => ({ captured: pcap.count, file: toStdout ? '-' : target }),
+        // Runs after the adapter is torn down, before the summary: the counts are final.
+        beforeSummary: async () => {
+          await finish();
+        },
+        statusExtra: () => ` | captured ${pcap.count}${pcap.dropped > 0 ? `, ${pcap.dropped} dropped (slow reader)` : ''}`,
+        summary: () => ({ captured: pcap.count, captureDrops: pcap.dropped, captureUnwrittenBytes: closed?.unwrittenBytes ?? 0, file: toStdout ? '-' : target }),
+        summaryText: () => captureText(pcap, closed, buffer),
         jsonToStdout: !toStdout,
       });
+      return code;
     } catch (error) {
       if (error instanceof PipeClosed) return 0;
       throw error;
     } finally {
-      if (!toStdout) await new Promise<void>((resolve) => out.end(() => resolve()));
+      await finish();
     }
   },
 };
+
+/** How long the end of a capture waits for its reader (or disk) to take the last records. */
+const CLOSE_TIMEOUT_MS = 1500;
+
+/** The closing line about the capture itself: drops and discarded bytes, when there were any. */
+function captureText(pcap: PcapWriter, closed: PcapCloseResult | undefined, buffer: number): string | undefined {
+  const parts: string[] = [];
+  if (pcap.dropped > 0) parts.push(`${pcap.dropped} packets were dropped because the pcap reader did not keep up (${buffer / 1024} KiB buffer; --buffer raises it)`);
+  if (closed !== undefined && closed.unwrittenBytes > 0) parts.push(`the last ${closed.unwrittenBytes} bytes were discarded because the reader stopped reading`);
+  return parts.length === 0 ? undefined : `wintun-ts: capture: ${parts.join('; ')}.`;
+}
+
+/** Opens `path` for writing; a failure is `ERR_WINTUN_FILE` with a fix for its cause. */
+async function openFile(path: string): Promise<Writable> {
+  const out = createWriteStream(path, { flags: 'w' });
+  try {
+    await once(out, 'open');
+  } catch (error) {
+    throw fileError(path, error, 'opening the capture file');
+  }
+  return out;
+}
 
 /** The reader of `-w -` went away (e.g. Wireshark closed): a normal end of the capture. */
 class PipeClosed extends Error {

@@ -8,7 +8,7 @@ import { Adapter, normalizeGuid } from '@wintun-ts/adapter';
 import { EXIT_CODES_HELP, flag, secondsOption, stringOption, type Command } from '../command.js';
 import { checkInterrupted } from '../errors.js';
 import { ExitCode, interruptExitCode, writeLine } from '../io.js';
-import { asUsage, checkName, openOptions } from '../tunnel.js';
+import { asUsage, checkName, createFailed, openOptions, typeOption } from '../tunnel.js';
 
 /** The `create` command. */
 export const createCommand: Command = {
@@ -21,6 +21,7 @@ export const createCommand: Command = {
     persistent: { type: 'boolean', short: 'p' },
     duration: { type: 'string', short: 't' },
     dll: { type: 'string' },
+    json: { type: 'boolean' },
   },
   help: `Usage: wintun-ts create <name> [--type T] [--guid G] [--persistent]
 
@@ -36,6 +37,8 @@ Options:
   -p, --persistent   keep the adapter after the command exits (Linux)
   -t, --duration S   without --persistent: delete the adapter after S seconds
       --dll PATH     path of wintun.dll (Windows)
+      --json         print { name, index, guid, persistent } as JSON once created; a failure
+                     as {"error":{...}}
   -h, --help         show this help
 
 Examples:
@@ -55,12 +58,20 @@ ${EXIT_CODES_HELP}`,
     } catch (error) {
       throw asUsage(error, 'create', `--guid '${guidText ?? ''}'`);
     }
+    const tunnelType = typeOption(values, 'create');
     const persistent = flag(values, 'persistent');
     const durationMs = secondsOption(values, 'duration', 'create');
     checkInterrupted(io.signal);
-    const adapter = await Adapter.create({ name, tunnelType: stringOption(values, 'type'), guid, persistent, ...openOptions(values) });
+    let adapter: Adapter;
     try {
+      adapter = await Adapter.create({ name, tunnelType, guid, persistent, ...openOptions(values) });
+    } catch (error) {
+      throw createFailed(name, error);
+    }
+    try {
+      if (flag(values, 'json')) writeLine(io.stdout, JSON.stringify({ name: adapter.name, index: adapter.index, guid: adapter.guid, persistent }));
       if (persistent) {
+        if (flag(values, 'json')) return ExitCode.OK;
         writeLine(io.stdout, `created ${adapter.name} (index ${adapter.index}${adapter.guid === null ? '' : `, ${adapter.guid}`}), persistent: remove it with 'wintun-ts delete ${adapter.name}'`);
         return ExitCode.OK;
       }

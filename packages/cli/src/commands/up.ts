@@ -23,6 +23,10 @@ Ctrl-C (or --duration) ends the session and closes the adapter; an adapter creat
 command is deleted (a persistent one made with 'wintun-ts create --persistent' stays, with the
 addresses and routes added here).
 
+<name> may hold any characters but whitespace, control characters, '/', '\\' and ':' (non-ASCII
+letters too): at most 15 bytes of UTF-8 on Linux, 127 characters on Windows. A name that an
+interface of another kind has (a veth, a bridge) is refused.
+
 Options:
 ${TUNNEL_OPTIONS_HELP}
   -h, --help           show this help
