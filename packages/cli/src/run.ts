@@ -18,6 +18,7 @@ import { upCommand } from './commands/up.js';
 import { driverVersionCommand, versionCommand } from './commands/version.js';
 import { explainCommand } from './commands/explain.js';
 import { cliVersion } from './package-info.js';
+import { badArgument, checkWritable, describeValue } from './check.js';
 
 /**
  * Every command, in the order `wintun-ts --help` lists them.
@@ -69,8 +70,9 @@ Docs: docs/guides/cli.md in the wintun-ts repository.`;
 
 /**
  * Runs `wintun-ts` with `argv` (the arguments after the program name) and resolves to the exit
- * code: 0 ok, 1 runtime error, 2 usage error, 130 interrupted by SIGINT, 143 by SIGTERM. Never
- * rejects: every error is printed to `io.stderr`. Long-running commands watch `io.signal` and
+ * code: 0 ok, 1 runtime error, 2 usage error (also when `argv` is not an array of strings), 130
+ * interrupted by SIGINT, 143 by SIGTERM. Every error is printed to `io.stderr`; the only
+ * rejection is `ERR_WINTUN_INVALID_ARGUMENT` when `io` is not a {@link CliIo} (nowhere to print). Long-running commands watch `io.signal` and
  * tear down (session closed, adapter closed or deleted) before resolving.
  *
  * @example
@@ -80,9 +82,27 @@ Docs: docs/guides/cli.md in the wintun-ts repository.`;
  * @since 0.1.0
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  checkIo(io);
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) {
+    const bad = Array.isArray(argv) ? argv.find((a) => typeof a !== 'string') : argv;
+    const code = reportFailure(io, new UsageError(`the arguments must be an array of strings (process.argv.slice(2)), got ${describeValue(bad)}.`, null), { json: false, command: null });
+    await Promise.all([flush(io.stdout), flush(io.stderr)]);
+    return code;
+  }
   const code = await dispatch(argv, io);
   await Promise.all([flush(io.stdout), flush(io.stderr)]);
   return code;
+}
+
+/** Checks the io of {@link run}: two writable streams, two booleans and an AbortSignal. */
+function checkIo(io: unknown): asserts io is CliIo {
+  if (typeof io !== 'object' || io === null) badArgument('run', 'io', 'a CliIo { stdout, stderr, stdoutIsTTY, stderrIsTTY, signal }', io);
+  const o = io as { stdout?: unknown; stderr?: unknown; stdoutIsTTY?: unknown; stderrIsTTY?: unknown; signal?: unknown };
+  checkWritable('run', 'io.stdout', o.stdout);
+  checkWritable('run', 'io.stderr', o.stderr);
+  if (typeof o.stdoutIsTTY !== 'boolean') badArgument('run', 'io.stdoutIsTTY', 'a boolean', o.stdoutIsTTY);
+  if (typeof o.stderrIsTTY !== 'boolean') badArgument('run', 'io.stderrIsTTY', 'a boolean', o.stderrIsTTY);
+  if (!(o.signal instanceof AbortSignal)) badArgument('run', 'io.signal', 'an AbortSignal', o.signal);
 }
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
