@@ -665,7 +665,7 @@ if (rows.has(6)) {
     }
     table(['closed loop', 'ts reply/s', 'ts us/pkt', 'ts p50', 'C reply/s', 'C us/pkt', 'C p50', 'ts/C', '>=0.9x'], closed);
     const ss = out.js?.reflector?.sessionStats;
-    if (ss) log(`    wintun-ts session over the whole row: spins ${fmt.int(ss.spins)}, spin hits ${fmt.int(ss.spinHits)}, wake-ups ${fmt.int(ss.wakeups)}, wait timeouts ${fmt.int(ss.waitTimeouts)}`);
+    if (ss) log(`    wintun-ts session over the whole row: spins ${fmt.int(ss.spins)}, spin hits ${fmt.int(ss.spinHits)}, wake-ups ${fmt.int(ss.wakeups)}, wait timeouts ${fmt.int(ss.waitTimeouts)}${ss.consumerSpins === undefined ? '' : `; driver consumer spins ${fmt.int(ss.consumerSpins)}, hits ${fmt.int(ss.consumerSpinHits)}`}`);
   }
 }
 

@@ -118,7 +118,11 @@ try {
   clearTimeout(hardStop);
   // the session's own counters (spin policy, wake-ups), read before close
   const st = session.stats ?? {};
-  sessionStats = { spins: st.spins, spinHits: st.spinHits, wakeups: st.wakeups, waitTimeouts: st.waitTimeouts, writeSignals: st.writeSignals };
+  const ds = session.driverStats ?? {};
+  sessionStats = {
+    spins: st.spins, spinHits: st.spinHits, wakeups: st.wakeups, waitTimeouts: st.waitTimeouts, writeSignals: st.writeSignals,
+    consumerSpins: ds.consumerSpins, consumerSpinHits: ds.consumerSpinHits,
+  };
   await session.close().catch(() => {});
   await adapter.close().catch(() => {}); // the device may already be gone with its namespace
 }

@@ -38,7 +38,7 @@ export interface ParsedStartSessionOptions {
  *
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a non-object, or a field of the wrong type or
  *   range (`waitTimeoutMs` finite > 0; `spin` false or `{ thresholdPps >= 0, spinUs in [0, 1e6],
- *   windowMs > 0 }`; `oldDriverGuard` false or `{ stallMs > 0, intervalMs > 0 }`);
+ *   windowMs > 0, breakEvenUs in (0, 1e6] }`; `oldDriverGuard` false or `{ stallMs > 0, intervalMs > 0 }`);
  *   `ERR_WINTUN_INVALID_CAPACITY` for a capacity that is not a power of two in [0x20000, 0x4000000].
  */
 export function parseStartSessionOptions(options: unknown): ParsedStartSessionOptions {
@@ -60,11 +60,12 @@ export function parseStartSessionOptions(options: unknown): ParsedStartSessionOp
   const spin: unknown = o.spin;
   if (spin === false) session.spin = false;
   else if (spin !== undefined) {
-    if (!isPlainObject(spin)) throw invalid('startSession: spin is false or { thresholdPps?, spinUs?, windowMs? }.');
+    if (!isPlainObject(spin)) throw invalid('startSession: spin is false or { thresholdPps?, spinUs?, windowMs?, breakEvenUs? }.');
     session.spin = {
       thresholdPps: num(spin['thresholdPps'], 'spin.thresholdPps', 0, Number.MAX_SAFE_INTEGER, false),
       spinUs: num(spin['spinUs'], 'spin.spinUs', 0, 1_000_000, false),
       windowMs: num(spin['windowMs'], 'spin.windowMs', 0, 3_600_000, true),
+      breakEvenUs: num(spin['breakEvenUs'], 'spin.breakEvenUs', 0, 1_000_000, true),
     };
   }
   const guard: unknown = o.oldDriverGuard;

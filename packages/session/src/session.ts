@@ -120,7 +120,7 @@ export class Session implements AsyncDisposable {
    */
   constructor(backend: SessionBackend, options: SessionOptions = {}) {
     checkBackend(backend);
-    const { waitMs, gate, spinMs, stallMs, intervalMs } = parseOptions(options);
+    const { waitMs, gate, spinGate, stallMs, intervalMs } = parseOptions(options);
     const core = this.#core;
     this.stats = core.stats;
     this.#send = backend.rings.send;
@@ -131,7 +131,7 @@ export class Session implements AsyncDisposable {
     this.#ownsEvents = backend.ownsEvents ?? true;
     this.#driverStats = backend.driverStats ?? null;
     this.#guard = new OldDriverGuard(core, backend.rings.receive, backend.writeEvent, stallMs, intervalMs);
-    this.#receiver = new Receiver(core, backend.rings.send, backend.readEvent, { waitMs, gate, spinMs });
+    this.#receiver = new Receiver(core, backend.rings.send, backend.readEvent, { waitMs, gate, spinGate });
     this.#sender = new Sender(core, backend.rings.receive, backend.writeEvent, this.#guard);
     core.enterFinal = (state, error) => this.#enterFinal(state, error);
     this.closed = new Promise<void>((resolve) => {

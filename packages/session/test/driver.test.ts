@@ -4,21 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isWintunError } from '@wintun-ts/session';
 import { loadKoffi } from '@wintun-ts/session/linux';
 import { createTestDriver } from '../src/testing.js';
-
-/** A copy of the next packet (the old `receiveCopy`): a lease, copied and released. */
-async function receiveCopy(session: import('@wintun-ts/session').Session, options?: import('@wintun-ts/session').ReceiveOptions): Promise<Uint8Array> {
-  using lease = await session.receive(options);
-  return lease.data.slice();
-}
-
-/** A copy of the next ready packet or null (the old `tryReceiveCopy`). */
-function tryReceiveCopy(session: import('@wintun-ts/session').Session): Uint8Array | null {
-  const lease = session.tryReceive();
-  if (lease === null) return null;
-  const copy = lease.data.slice();
-  lease.release();
-  return copy;
-}
+import { receiveCopy, tryReceiveCopy } from './copies.js';
 
 const canNative = (() => {
   try {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { isWintunError } from '@wintun-ts/session';
-import { RateGate, SharedEvent, createSharedEvents, openEvent } from '@wintun-ts/session/driver';
+import { RateGate, SharedEvent, SpinGate, createSharedEvents, openEvent } from '@wintun-ts/session/driver';
 
 describe('SharedEvent', () => {
   it('is auto-reset and sticky: one set releases exactly one wait, even a later one', async () => {
@@ -99,5 +99,53 @@ describe('RateGate', () => {
     expect(g.shouldSpin(450)).toBe(false); // idle for more than two windows
     g.record(1, 460);
     expect(g.shouldSpin(480)).toBe(false);
+  });
+});
+
+describe('SpinGate', () => {
+  const spins = (g: SpinGate, n: number): number => {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (g.nextSpinMs() > 0) k++;
+    return k;
+  };
+
+  it('starts closed and spins only as a probe, one episode in probeEvery, for the break-even time', () => {
+    const g = new SpinGate({ spinUs: 100, breakEvenUs: 20, probeEvery: 8 });
+    const windows = Array.from({ length: 64 }, () => g.nextSpinMs());
+    expect(windows.filter((w) => w > 0)).toEqual(Array(8).fill(0.02));
+  });
+
+  it('opens when spins hit within the break-even time and closes on the first missed window', () => {
+    const g = new SpinGate({ spinUs: 100, breakEvenUs: 20 });
+    for (let i = 0; i < 12; i++) g.record(0.003); // 3 us gaps: a spin pays
+    expect(g.meanSpinUs).toBeLessThan(20);
+    expect(spins(g, 10)).toBe(10);
+    expect(g.nextSpinMs()).toBe(0.1);
+    g.record(Infinity); // traffic stopped: a whole window burnt
+    expect(g.meanSpinUs).toBeGreaterThan(20);
+    expect(spins(g, 15)).toBe(0);
+  });
+
+  it('stays closed when gaps are longer than a wake-up (low rates), whatever the spin window', () => {
+    const g = new SpinGate({ spinUs: 100, breakEvenUs: 20 });
+    for (let i = 0; i < 50; i++) g.record(0.05); // 50 us gaps (20 kpps): a spin would burn 50 us per packet
+    expect(g.meanSpinUs).toBeCloseTo(50, 0);
+    expect(spins(g, 15)).toBe(0);
+  });
+
+  it('ignores short gaps measured by sleeping (they include the wake-up) and counts long ones', () => {
+    const g = new SpinGate({ spinUs: 100, breakEvenUs: 20 });
+    for (let i = 0; i < 12; i++) g.record(0.002);
+    const open = g.meanSpinUs;
+    g.record(0.03, true);
+    expect(g.meanSpinUs).toBe(open);
+    g.record(0.5, true);
+    expect(g.meanSpinUs).toBeGreaterThan(open);
+  });
+
+  it('checks its options', () => {
+    expect(() => new SpinGate({ spinUs: 0 })).toThrow(expect.objectContaining({ code: 'ERR_WINTUN_INVALID_ARGUMENT' }));
+    expect(() => new SpinGate({ probeEvery: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_WINTUN_INVALID_ARGUMENT' }));
+    expect(() => new SpinGate(null as never)).toThrow(expect.objectContaining({ code: 'ERR_WINTUN_INVALID_ARGUMENT' }));
   });
 });

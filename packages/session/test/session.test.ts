@@ -9,21 +9,7 @@ import {
 } from '@wintun-ts/session/driver';
 import type { AutoResetEvent, RingMemory } from '@wintun-ts/session/driver';
 import { createInThreadDriver } from '../src/testing.js';
-
-/** A copy of the next packet (the old `receiveCopy`): a lease, copied and released. */
-async function receiveCopy(session: import('@wintun-ts/session').Session, options?: import('@wintun-ts/session').ReceiveOptions): Promise<Uint8Array> {
-  using lease = await session.receive(options);
-  return lease.data.slice();
-}
-
-/** A copy of the next ready packet or null (the old `tryReceiveCopy`). */
-function tryReceiveCopy(session: import('@wintun-ts/session').Session): Uint8Array | null {
-  const lease = session.tryReceive();
-  if (lease === null) return null;
-  const copy = lease.data.slice();
-  lease.release();
-  return copy;
-}
+import { receiveCopy, tryReceiveCopy } from './copies.js';
 
 function ip4(tag: number, size = 40): Uint8Array {
   const b = new Uint8Array(size);

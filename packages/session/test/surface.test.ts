@@ -10,6 +10,7 @@ import type { Session } from '@wintun-ts/session';
 import {
   RateGate,
   SharedEvent,
+  SpinGate,
   createDriverControl,
   createRingPair,
   allocateRingMemory,
@@ -185,6 +186,7 @@ it('every session export and Session method refuses bad values with a WintunErro
         terminal: ['close'],
       },
       RateGate: { create: () => new RateGate(), check: (gate: RateGate) => void gate.shouldSpin() },
+      SpinGate: { create: () => new SpinGate(), check: (gate: SpinGate) => void gate.nextSpinMs() },
       EchoResponder: {
         create: () => {
           const driver = createInThreadDriver();

@@ -42,14 +42,17 @@ function readOnce(fd: number, target: bigint | Uint8Array, maxLength: number): n
   throw linuxErrnoError('read', errno, `Reading a packet from TUN fd ${fd}`);
 }
 
-function read(fd: number, target: bigint | Uint8Array, maxLength: number, timeoutMs: number): number {
+function read(fd: number, target: bigint | Uint8Array, maxLength: number, timeoutMs: number, pollFirst = false): number {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {
     throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `tunRead: timeoutMs must be a non-negative integer (waits are bounded), got ${timeoutMs}.`);
   }
-  // Try first: under load a packet is waiting and one syscall suffices.
-  let n = readOnce(fd, target, maxLength);
-  if (n !== -2) return n;
-  if (timeoutMs === 0) return TUN_READ_TIMEOUT;
+  let n: number;
+  if (!pollFirst || timeoutMs === 0) {
+    // Try first: under load a packet is waiting and one syscall suffices.
+    n = readOnce(fd, target, maxLength);
+    if (n !== -2) return n;
+    if (timeoutMs === 0) return TUN_READ_TIMEOUT;
+  }
   const revents = linuxPoll(fd, LINUX_POLLIN, timeoutMs);
   if (revents === 0) return TUN_READ_TIMEOUT;
   if (revents < 0) {
@@ -79,6 +82,18 @@ function read(fd: number, target: bigint | Uint8Array, maxLength: number, timeou
  */
 export function tunRead(fd: number, address: bigint, maxLength: number, timeoutMs: number): number {
   return read(fd, address, maxLength, timeoutMs);
+}
+
+/**
+ * {@link tunRead} for a caller that just saw the fd empty (its last read returned EAGAIN): waits
+ * first (poll, bounded by `timeoutMs`) and reads once it is readable, saving the read that would
+ * fail again. `timeoutMs` 0 reads at once. Internal to the driver workers (not re-exported).
+ *
+ * @returns as {@link tunRead}.
+ * @throws WintunError as {@link tunRead}.
+ */
+export function tunReadAfterEmpty(fd: number, target: bigint | Uint8Array, maxLength: number, timeoutMs: number): number {
+  return read(fd, target, maxLength, timeoutMs, true);
 }
 
 /**

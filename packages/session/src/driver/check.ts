@@ -110,9 +110,13 @@ export function checkProducerLoopOptions(what: string, options: unknown): void {
 export function checkConsumerLoopOptions(what: string, options: unknown): void {
   checkOptionsBag(what, options);
   if (options === undefined) return;
-  const o = options as { waitMs?: unknown; spinUs?: unknown; mode?: unknown; raceWindowUs?: unknown };
+  const o = options as { waitMs?: unknown; spinUs?: unknown; spinBreakEvenUs?: unknown; mode?: unknown; raceWindowUs?: unknown };
   checkDuration(what, 'options.waitMs', o.waitMs);
   checkDuration(what, 'options.spinUs', o.spinUs);
+  if (o.spinBreakEvenUs !== undefined) {
+    checkDuration(what, 'options.spinBreakEvenUs', o.spinBreakEvenUs);
+    if (o.spinBreakEvenUs === 0) invalid(`${what}: options.spinBreakEvenUs must be > 0 (microseconds a sleep and wake-up cost).`);
+  }
   checkChoice(what, 'options.mode', o.mode, ['fenced', 'old-driver']);
   checkDuration(what, 'options.raceWindowUs', o.raceWindowUs);
 }

@@ -10,6 +10,7 @@ import { RING_EOF, ReceiveRingConsumer, SendRingProducer } from '@wintun-ts/ring
 import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
 import { checkConsumerLoopOptions, checkControl, checkEventArgument, checkMethodObject, checkProducerLoopOptions, checkRingArgument } from './check.js';
+import { SpinGate } from '../rate.js';
 
 /**
  * Where the producer loop gets packets from (Linux: the TUN fd; tests: a shared-memory queue).
@@ -90,6 +91,10 @@ export const DriverControl = {
   DEVICE_GONE: 15,
   /** Packets the source dropped whole because they were longer than the loop's `maxPacketSize` (never truncated). */
   OVERSIZE_DROPS: 16,
+  /** Times the consumer spun on the Tail before its alertable wait (spins are gated by cost). */
+  SPINS: 17,
+  /** Consumer spins that found a packet. */
+  SPIN_HITS: 18,
   /** Number of slots. */
   SIZE: 20,
 } as const;
@@ -119,8 +124,18 @@ export interface ProducerLoopOptions extends DriverLoopOptions {
 
 /** Options of {@link runConsumerLoop}. */
 export interface ConsumerLoopOptions extends DriverLoopOptions {
-  /** Spin on the Tail for this many microseconds before the alertable wait (the driver's 100 us). Default 100. */
+  /**
+   * Longest spin on the Tail, in microseconds, before the alertable wait (the driver's 100 us).
+   * Default 100; 0 never spins. The spin is taken only while it pays for itself (see
+   * `spinBreakEvenUs`), so an idle or slow stream costs no spinning.
+   */
   readonly spinUs?: number | undefined;
+  /**
+   * Spin only while the recent empty gaps, capped at `spinUs`, average at most this many
+   * microseconds: what a sleep and wake-up through the write event costs (a {@link SpinGate}).
+   * Default 20.
+   */
+  readonly spinBreakEvenUs?: number | undefined;
   /**
    * `'fenced'` (default): the fixed driver's handshake (Alertable = 1, full fence, re-read Tail).
    * `'old-driver'`: reproduces drivers up to 0.14.1, whose missing fence lets the Tail re-read
@@ -238,8 +253,8 @@ export function runProducerLoop(
 
 /**
  * The Receive-ring consumer, as the driver's receive thread behaves (spec 3.2): take the next IP
- * packet, hand it to the sink, release it; when empty, spin about `spinUs`, then the alertable
- * handshake and a bounded wait on the write event. Non-IP records are discarded and counted,
+ * packet, hand it to the sink, release it; when empty, spin up to `spinUs` (only while recent gaps
+ * say the spin pays for itself, see {@link SpinGate}), then the alertable handshake and a bounded wait on the write event. Non-IP records are discarded and counted,
  * corruption aborts the ring (Head = 0xFFFFFFFF). A wait that times out with data pending and no
  * late signal is counted in `MISSED_WAKEUPS`. Returns when the stop flag is set, when the ring is
  * aborted (corruption or `ABORT_RECEIVE`), never otherwise. Synchronous; worker threads only.
@@ -265,10 +280,12 @@ export function runConsumerLoop(
   checkConsumerLoopOptions('runConsumerLoop', options);
   const consumer = new ReceiveRingConsumer(ring);
   const waitMs = options.waitMs ?? 50;
-  const spinMs = (options.spinUs ?? 100) / 1000;
+  const spinUs = options.spinUs ?? 100;
+  const gate = spinUs > 0 ? new SpinGate({ spinUs, breakEvenUs: options.spinBreakEvenUs ?? 20 }) : null;
   const oldDriver = options.mode === 'old-driver';
   const raceMs = (options.raceWindowUs ?? 0) / 1000;
   const bytes = ring.bytes;
+  let consumed = 0;
   try {
     for (;;) {
       if (Atomics.load(control, DriverControl.STOP) !== 0) return;
@@ -283,23 +300,45 @@ export function runConsumerLoop(
         } finally {
           consumer.release();
         }
-        Atomics.add(control, DriverControl.CONSUMED, 1);
+        // Counted locally, published once the ring runs empty (or every 256 packets): one shared
+        // read-modify-write per burst instead of one per packet.
+        if (++consumed === 256) {
+          Atomics.add(control, DriverControl.CONSUMED, consumed);
+          consumed = 0;
+        }
         continue;
+      }
+      if (consumed > 0) {
+        Atomics.add(control, DriverControl.CONSUMED, consumed);
+        consumed = 0;
       }
       Atomics.store(control, DriverControl.DISCARDS, consumer.discardedPackets);
       if (offset === RING_EOF) return;
-      // Empty: spin on the Tail (cheap atomic loads) before the handshake.
-      if (spinMs > 0) {
+      // Empty: spin on the Tail (cheap atomic loads) before the handshake, but only while the
+      // gate says spinning has paid for itself lately (the measured gaps are short).
+      const emptyAt = gate === null ? 0 : performance.now();
+      let measured = false;
+      const spinMs = gate === null ? 0 : gate.nextSpinMs();
+      if (gate !== null && spinMs > 0) {
         const head = ring.loadHead();
-        const end = performance.now() + spinMs;
+        const end = emptyAt + spinMs;
         let moved = false;
-        while (performance.now() < end) {
+        let t = emptyAt;
+        while (t < end) {
           if (ring.loadTail() !== head) {
             moved = true;
             break;
           }
+          t = performance.now();
         }
-        if (moved) continue;
+        Atomics.add(control, DriverControl.SPINS, 1);
+        if (moved) {
+          Atomics.add(control, DriverControl.SPIN_HITS, 1);
+          gate.record(t - emptyAt);
+          continue;
+        }
+        gate.record(Infinity);
+        measured = true;
       }
       if (Atomics.load(control, DriverControl.STOP) !== 0) return;
       let mustWait: boolean;
@@ -312,11 +351,15 @@ export function runConsumerLoop(
       } else {
         mustWait = consumer.prepareWait();
       }
+      let slept = false;
+      let timedOut = false;
       if (mustWait) {
+        slept = true;
         Atomics.add(control, DriverControl.WAITS, 1);
         if (writeEvent.waitSync(waitMs)) {
           Atomics.add(control, DriverControl.WAKEUPS, 1);
         } else {
+          timedOut = true;
           Atomics.add(control, DriverControl.WAIT_TIMEOUTS, 1);
           const head = ring.loadHead();
           if (head < ring.capacity && ring.loadTail() !== head && !writeEvent.waitSync(2)) {
@@ -324,10 +367,12 @@ export function runConsumerLoop(
           }
         }
       }
+      if (!measured && gate !== null) gate.record(timedOut ? Infinity : performance.now() - emptyAt, slept);
       if (oldDriver) ring.storeAlertable(0);
       else consumer.endWait();
     }
   } finally {
+    if (consumed > 0) Atomics.add(control, DriverControl.CONSUMED, consumed);
     Atomics.store(control, DriverControl.DISCARDS, consumer.discardedPackets);
     Atomics.store(control, DriverControl.CONSUMER_DONE, 1);
     Atomics.notify(control, DriverControl.CONSUMER_DONE);

@@ -177,5 +177,11 @@ export function driverStatsView(control: Int32Array): DriverStats {
     get deviceGone() {
       return get(DriverControl.DEVICE_GONE) !== 0;
     },
+    get consumerSpins() {
+      return get(DriverControl.SPINS);
+    },
+    get consumerSpinHits() {
+      return get(DriverControl.SPIN_HITS);
+    },
   });
 }

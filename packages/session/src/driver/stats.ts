@@ -27,4 +27,11 @@ export interface DriverStats {
   readonly oversizeDrops: number;
   /** True once the device disappeared under the session (the session then ends). */
   readonly deviceGone: boolean;
+  /**
+   * Times the Receive-ring consumer spun before sleeping (it spins only while the measured gaps
+   * say a spin costs less than a sleep and wake-up; see `SpinGate`).
+   */
+  readonly consumerSpins: number;
+  /** Of those spins, the ones that found a packet (the others burnt their whole window). */
+  readonly consumerSpinHits: number;
 }

@@ -6,7 +6,7 @@
  */
 import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
-import { RateGate } from '../rate.js';
+import { RateGate, SpinGate } from '../rate.js';
 import { checkOptionsBag, describe, invalid } from './core.js';
 import type { SessionBackend, SessionOptions } from './types.js';
 
@@ -50,14 +50,14 @@ function positive(what: string, value: unknown, fallback: number): number {
 export interface ParsedOptions {
   readonly waitMs: number;
   readonly gate: RateGate | null;
-  readonly spinMs: number;
+  readonly spinGate: SpinGate | null;
   readonly stallMs: number;
   readonly intervalMs: number;
 }
 
 /**
- * Checks `SessionOptions` and applies the defaults (wait 100 ms; spin at 20 000 pps for 20 us over
- * 250 ms windows; guard stall 2 ms, interval 1 ms).
+ * Checks `SessionOptions` and applies the defaults (wait 100 ms; spin at 20 000 pps over 250 ms
+ * windows for up to 50 us while the recent gaps average at most 20 us; guard stall 2 ms, interval 1 ms).
  *
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a malformed option.
  */
@@ -69,12 +69,12 @@ export function parseOptions(options: SessionOptions): ParsedOptions {
   const guard = options.oldDriverGuard;
   if (guard !== undefined && guard !== false) checkOptionsBag('new Session: oldDriverGuard', guard);
   let gate: RateGate | null = null;
-  let spinMs = 0;
+  let spinGate: SpinGate | null = null;
   if (spin !== false) {
     gate = new RateGate({ thresholdPps: positive('spin.thresholdPps', spin?.thresholdPps, 20_000), windowMs: positive('spin.windowMs', spin?.windowMs, 250) });
-    spinMs = positive('spin.spinUs', spin?.spinUs, 20) / 1000;
+    spinGate = new SpinGate({ spinUs: positive('spin.spinUs', spin?.spinUs, 50), breakEvenUs: positive('spin.breakEvenUs', spin?.breakEvenUs, 20) });
   }
   const stallMs = guard === false ? 0 : positive('oldDriverGuard.stallMs', guard?.stallMs, 2);
   const intervalMs = guard === false ? 0 : positive('oldDriverGuard.intervalMs', guard?.intervalMs, 1);
-  return { waitMs, gate, spinMs, stallMs, intervalMs };
+  return { waitMs, gate, spinGate, stallMs, intervalMs };
 }

@@ -9,7 +9,7 @@
 import { RING_EMPTY, RING_EOF, SendRingReader, WintunError } from '@wintun-ts/ring';
 import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
-import type { RateGate } from '../rate.js';
+import type { RateGate, SpinGate } from '../rate.js';
 import { type SessionCore, MAX_TIMEOUT_MS, checkFunction, checkMax, checkWaitOptions, now, sessionError } from './core.js';
 import type { ReceiveIntoOptions, ReceiveOptions, ReceivedPacket } from './types.js';
 
@@ -24,11 +24,11 @@ type Waiter = {
 /** The callback of `drain`/`receiveInto`: the packet is `bytes[offset .. offset + length)`. */
 export type DrainCallback = (bytes: Uint8Array, offset: number, length: number) => void;
 
-/** How the pump waits: bound of one wait, spin gate and spin length. */
+/** How the pump waits: bound of one wait, the rate gate and the spin-cost gate (null: never spin). */
 export interface PumpOptions {
   readonly waitMs: number;
   readonly gate: RateGate | null;
-  readonly spinMs: number;
+  readonly spinGate: SpinGate | null;
 }
 
 /**
@@ -298,33 +298,43 @@ export class Receiver {
     await undefined;
     const core = this.#core;
     const stats = core.stats;
-    const { waitMs, gate, spinMs } = this.#pumpOptions;
+    const { waitMs, gate, spinGate } = this.#pumpOptions;
     try {
       while (this.#waiters.length > 0 && core.state === 'open') {
         if (this.#serve()) continue;
-        // The ring is empty. Remember the Tail we saw, spin under load, then wait.
+        // The ring is empty. Remember the Tail we saw, spin while it pays for itself, then wait.
         const seenTail = this.#ring.loadTail();
-        if (gate !== null && spinMs > 0 && gate.shouldSpin()) {
+        const emptyAt = spinGate === null ? 0 : now();
+        let measured = false;
+        const spinMs = spinGate !== null && gate !== null && gate.shouldSpin(emptyAt) ? spinGate.nextSpinMs() : 0;
+        if (spinGate !== null && spinMs > 0) {
           stats.spins++;
-          const end = now() + spinMs;
+          const end = emptyAt + spinMs;
+          let t = emptyAt;
           let hit = false;
-          while (now() < end) {
+          while (t < end) {
             if (this.#ring.loadTail() !== seenTail) {
               hit = true;
               break;
             }
+            t = now();
           }
           if (hit) {
             stats.spinHits++;
+            spinGate.record(t - emptyAt);
             continue;
           }
+          spinGate.record(Infinity);
+          measured = true;
         }
         const signalled = await this.#readEvent.wait(waitMs, !core.keepAlive);
         if (core.state !== 'open') break;
         if (signalled) {
           stats.wakeups++;
+          if (!measured) spinGate?.record(now() - emptyAt, true);
           continue;
         }
+        if (!measured) spinGate?.record(Infinity);
         stats.waitTimeouts++;
         if (this.#ring.loadTail() !== seenTail && !(await this.#readEvent.wait(0))) {
           // Data arrived while we slept and no signal is pending: a missed wake-up.

@@ -71,16 +71,21 @@ export interface SessionOptions {
   readonly waitTimeoutMs?: number | undefined;
   /**
    * Spin-before-wait policy. The session spins (atomic loads of the Send ring Tail, no FFI) for
-   * `spinUs` microseconds before waiting, but only while the measured rate is at least
-   * `thresholdPps`; never when idle. `false` disables spinning. Defaults: 20 000 pps, 20 us.
+   * up to `spinUs` microseconds before waiting, but only while the measured rate is at least
+   * `thresholdPps` and spinning has paid for itself lately: the recent gaps before data arrived,
+   * capped at `spinUs`, average at most `breakEvenUs` (what a sleep and wake-up costs). Never
+   * when idle: the first spin that finds nothing closes it. `false` disables spinning. Defaults:
+   * 20 000 pps, 50 us, break-even 20 us.
    */
   readonly spin?:
     | false
     | {
         /** Spin only at or above this many packets per second (default 20 000). */
         readonly thresholdPps?: number | undefined;
-        /** Spin length in microseconds (default 20). */
+        /** Longest spin in microseconds (default 50). */
         readonly spinUs?: number | undefined;
+        /** Spin only while the recent gaps (capped at `spinUs`) average at most this many microseconds (default 20). */
+        readonly breakEvenUs?: number | undefined;
         /** Rate measurement window in milliseconds (default 250). */
         readonly windowMs?: number | undefined;
       }
