@@ -110,6 +110,7 @@ it('every adapter export, Adapter static and instance method, and its Session re
       Win32Event: 'Windows only: walked by the session surface test',
       SharedEvent: 'walked by the session surface test',
       RateGate: 'walked by the session surface test',
+      SpinGate: 'walked by the session surface test',
       PacketQueue: 'walked by the session surface test',
       EchoResponder: 'walked by the session surface test',
     },
