@@ -264,9 +264,14 @@ export class Adapter implements AsyncDisposable {
     return this.#live().setMtu(checkMtu(mtu));
   }
 
-  /** Brings the link administratively up (`true`) or down. */
+  /**
+   * Brings the link administratively up (`true`) or down (`false`).
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `up` is not a boolean (nothing changes).
+   */
   async setUp(up: boolean): Promise<void> {
-    return this.#live().setUp(up === true);
+    if (typeof up !== 'boolean') throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `setUp takes true (up) or false (down), got ${describeValue(up)}.`);
+    return this.#live().setUp(up);
   }
 
   /** Whether the link is administratively up. */

@@ -45,6 +45,14 @@ describe('instance methods', () => {
     expect(memory.adapters.get('wtm-dns')?.dns).toBeNull();
   });
 
+  it('setUp takes a boolean only: a truthy string does not bring the link down', async () => {
+    const memory = createMemoryPlatform();
+    await using adapter = await Adapter.create({ name: 'wtm-up', platform: memory.platform });
+    await adapter.setUp(true);
+    for (const up of ['yes', 1, null, undefined]) await expect(adapter.setUp(up as never)).rejects.toEqual(invalid);
+    expect(await adapter.isUp()).toBe(true);
+  });
+
   it('a bad MTU or route metric is described, never serialized (a detached view or a bigint)', async () => {
     const memory = createMemoryPlatform();
     await using adapter = await Adapter.create({ name: 'wtm-mtu', platform: memory.platform });
