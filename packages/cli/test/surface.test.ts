@@ -7,7 +7,7 @@
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { EchoResponder, ExitCode, PcapWriter, run, type CliIo } from '@wintun-ts/cli';
+import { EchoResponder, ExitCode, PcapWriter, commands, run, type CliIo, type Command } from '@wintun-ts/cli';
 import { createTestDriver, type TestDriver } from '@wintun-ts/adapter/testing';
 
 const walkerUrl = new URL('../../../test-support/surface-walker.mjs', import.meta.url).href;
@@ -57,6 +57,8 @@ it('every cli export refuses bad values with a WintunError (run: a usage error) 
       startEchoResponder: () => [null, {}],
     },
     instances: {
+      // Every command's run(context) (the commands are exported): a bad context never runs anything.
+      ...Object.fromEntries(commands.map((command) => [`Command[${command.name}]`, { create: (): Command => command }])),
       PcapWriter: {
         create: () => {
           const stream = sink();
@@ -102,6 +104,7 @@ it('every cli export refuses bad values with a WintunError (run: a usage error) 
       'nowMicros',
       'EchoResponder',
       'startEchoResponder',
+      ...commands.map((command) => `Command[${command.name}].run`),
     ]),
   );
 }, 600_000);
@@ -112,6 +115,20 @@ it('run with argv that is not an array of strings is a usage error on stderr (ex
     expect(await run(argv as never, io)).toBe(ExitCode.USAGE);
     expect(io.err()).toContain('ERR_WINTUN_INVALID_ARGUMENT');
   }
+});
+
+it('a command run with a malformed context rejects before anything runs', async () => {
+  const io = memoryIo();
+  const up = commands.find((c) => c.name === 'up')!;
+  for (const context of [
+    { io, values: {}, positionals: [null] },
+    { io, values: { address: 5 }, positionals: ['wt0'] },
+    { io, values: null, positionals: ['wt0'] },
+    { io: null, values: {}, positionals: ['wt0'] },
+  ]) {
+    await expect(up.run(context as never)).rejects.toEqual(expect.objectContaining({ code: 'ERR_WINTUN_INVALID_ARGUMENT' }));
+  }
+  expect(io.out() + io.err()).toBe('');
 });
 
 it('run with an io that is not a CliIo rejects with ERR_WINTUN_INVALID_ARGUMENT (there is nowhere to print)', async () => {
