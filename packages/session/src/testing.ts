@@ -98,7 +98,12 @@ export interface TestDriver extends AsyncDisposable {
    * @returns false when the injection queue is full or the driver is closed (nothing queued).
    */
   inject(packet: Uint8Array): boolean;
-  /** Injects packets in order until the queue is full. @returns how many were queued. */
+  /**
+   * Injects packets in order until the queue is full (an endless iterable is fine: it is consumed
+   * lazily). @returns how many were queued.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `packets` is not an iterable of
+   *   `Uint8Array`s: for an array before anything is queued, for another iterable at the bad packet.
+   */
   injectMany(packets: Iterable<Uint8Array>): number;
   /**
    * The packets the session sent, in wire order, as copies. Iteration ends when the driver is
@@ -351,11 +356,12 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
       if (packets === null || typeof packets !== 'object' || ArrayBuffer.isView(packets) || typeof (packets as Iterable<Uint8Array>)[Symbol.iterator] !== 'function') {
         invalid('TestDriver.injectMany: packets must be an iterable (an array) of Uint8Array; for one packet use inject().');
       }
-      // Every packet is checked before the first is queued: a bad one queues nothing.
-      const list = [...packets];
-      list.forEach((p) => checkPacket('TestDriver.injectMany', p));
+      // An array is checked whole before the first packet is queued (a bad one queues nothing);
+      // another iterable (possibly endless) is consumed lazily, each packet checked before it is queued.
+      if (Array.isArray(packets)) packets.forEach((p: unknown) => checkPacket('TestDriver.injectMany', p));
       let n = 0;
-      for (const p of list) {
+      for (const p of packets) {
+        checkPacket('TestDriver.injectMany', p);
         if (!inbound.push(p)) break;
         n++;
       }

@@ -135,3 +135,20 @@ describe('the driver loops and the packet queue', () => {
     expect(queue.empty).toBe(true);
   });
 });
+
+describe('TestDriver.injectMany', () => {
+  it('an array with a bad packet queues nothing; an endless generator is consumed lazily', async () => {
+    await using driver = await createTestDriver({ capacity: 0x20000, queueBytes: 0x20000 });
+    const p = new Uint8Array(28);
+    p[0] = 0x45;
+    expect(() => driver.injectMany([p, null as never])).toThrow(expect.objectContaining({ code: 'ERR_WINTUN_INVALID_ARGUMENT' }));
+    expect(() => driver.injectMany(p as never)).toThrow(expect.objectContaining({ code: 'ERR_WINTUN_INVALID_ARGUMENT' }));
+    // Nothing was queued: no packet arrives.
+    await expect(driver.session.receive({ timeout: 200 })).rejects.toEqual(expect.objectContaining({ code: 'ERR_WINTUN_TIMEOUT' }));
+    function* endless(): Generator<Uint8Array> {
+      for (;;) yield p;
+    }
+    // Stops when the queue is full instead of materializing the generator.
+    expect(driver.injectMany(endless())).toBeGreaterThan(0);
+  });
+});
