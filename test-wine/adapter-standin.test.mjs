@@ -126,30 +126,26 @@ test('configuration under Wine: addresses() filters by LUID, DNS falls back to t
   }
 });
 
-test('Adapter.close()/delete() during startSession (varied timing): the start rejects with ERR_WINTUN_CLOSED or its session is closed; nothing stays registered', { skip, timeout: 120_000 }, async () => {
-  const driver = w.useEmulatedDriver({ mode: 'echo' });
+for (const engine of ['rings', 'dll']) test(`Adapter.close()/delete() during startSession (engine ${engine}, varied timing): the start rejects with ERR_WINTUN_CLOSED or its session is closed; nothing stays registered`, { skip, timeout: 120_000 }, async () => {
+  const { platform, driver } = await w.createEmulatedWindowsPlatform({ mode: 'echo' });
   const outcomes = {};
-  try {
-    for (let i = 0; i < 60; i++) {
-      const adapter = await Adapter.create({ name: `wtts-race-${i}`, dllPath: dll });
-      let session = null;
-      const start = adapter.startSession({ capacity: 0x20000 }).then(
-        (s) => ((session = s), 'resolved'),
-        (e) => e.code ?? String(e),
-      );
-      if (i % 4 === 1) await null;
-      else if (i % 4 === 2) await new Promise((r) => setImmediate(r));
-      else if (i % 4 === 3) await new Promise((r) => setTimeout(r, i % 3));
-      await (i % 2 === 0 ? adapter.close() : adapter.delete());
-      const outcome = await start;
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      assert.ok(outcome === 'resolved' || outcome === 'ERR_WINTUN_CLOSED', `start outcome ${outcome}`);
-      if (session !== null) assert.throws(() => session.send(packet(i)), { code: 'ERR_WINTUN_CLOSED' });
-      assert.equal(driver.registrations.size, 0, 'nothing registered after the close');
-      assert.equal(count(), 0, 'the adapter is gone');
-    }
-  } finally {
-    w.useKernelDriver();
+  for (let i = 0; i < 60; i++) {
+    const adapter = await Adapter.create({ name: `wtts-race-${i}`, dllPath: dll, platform });
+    let session = null;
+    const start = adapter.startSession({ capacity: 0x20000, engine }).then(
+      (s) => ((session = s), 'resolved'),
+      (e) => e.code ?? String(e),
+    );
+    if (i % 4 === 1) await null;
+    else if (i % 4 === 2) await new Promise((r) => setImmediate(r));
+    else if (i % 4 === 3) await new Promise((r) => setTimeout(r, i % 3));
+    await (i % 2 === 0 ? adapter.close() : adapter.delete());
+    const outcome = await start;
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    assert.ok(outcome === 'resolved' || outcome === 'ERR_WINTUN_CLOSED', `start outcome ${outcome}`);
+    if (session !== null) assert.throws(() => session.send(packet(i)), { code: 'ERR_WINTUN_CLOSED' });
+    assert.equal(driver.registrations.size, 0, 'nothing registered after the close');
+    assert.equal(count(), 0, 'the adapter is gone');
   }
   assert.ok((outcomes.ERR_WINTUN_CLOSED ?? 0) > 0, `some starts lost the race: ${JSON.stringify(outcomes)}`);
 });

@@ -325,14 +325,14 @@ export class Adapter implements AsyncDisposable {
    */
   async startSession(options: StartSessionOptions = {}): Promise<Session> {
     const backend = this.#live();
-    const { capacity, session: sessionOptions } = parseStartSessionOptions(options);
+    const { capacity, session: sessionOptions, engine } = parseStartSessionOptions(options);
     if (this.#starting !== undefined) {
       throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `Adapter ${backend.name} has a session starting; await it (or close it) before starting another.`);
     }
     if (this.#session !== undefined && this.#session.isOpen) {
       throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `Adapter ${backend.name} already has a session; close it before starting another.`);
     }
-    const start = backend.startSession(capacity, sessionOptions);
+    const start = backend.startSession(capacity, sessionOptions, engine);
     this.#starting = start;
     try {
       const session = await start;

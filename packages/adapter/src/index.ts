@@ -49,11 +49,12 @@ export type {
   AdapterOpenOptions,
   RouteOptions,
   StartSessionOptions,
+  StartSessionEngine,
 } from './types.js';
 export { parseIp, parseCidr, validateAdapterName, validateTunnelType, normalizeGuid, MAX_ADAPTER_NAME_LENGTH } from './net.js';
 export type { IpAddress, IpPrefix } from './net.js';
 export { Session } from '@wintun-ts/session';
-export type { SessionOptions, SessionStats, ReceiveOptions, ReceivedPacket, SendSlot, DriverStats } from '@wintun-ts/session';
+export type { SessionOptions, SessionStats, ReceiveOptions, ReceivedPacket, SendSlot, DriverStats, SessionEngine } from '@wintun-ts/session';
 export {
   WintunError,
   WintunErrorCodes,

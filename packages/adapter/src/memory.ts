@@ -9,7 +9,7 @@
 import { WintunError, type Session, type SessionOptions } from '@wintun-ts/session';
 import { createTestDriver, type TestDriver, type WorkerTestDriverOptions } from '@wintun-ts/session/testing';
 import { checkOptionsBag, networkOf, type IpPrefix } from './net.js';
-import type { AdapterAddress, AdapterBackend, AdapterCreateOptions, AdapterInfo, ParsedRoute, PlatformBackend } from './types.js';
+import type { AdapterAddress, AdapterBackend, AdapterCreateOptions, AdapterInfo, ParsedRoute, PlatformBackend, StartSessionEngine } from './types.js';
 
 /**
  * What the in-memory platform holds for one adapter. Live: the fields change as the adapter is
@@ -118,8 +118,9 @@ export function createMemoryPlatform(options: { readonly nameRules?: 'linux' | '
       setDns: async (servers, searchDomains) => {
         live().dns = { servers: servers.map((s) => s.address), searchDomains: [...searchDomains] };
       },
-      startSession: async (capacity: number, sessionOptions?: SessionOptions): Promise<Session> => {
+      startSession: async (capacity: number, sessionOptions?: SessionOptions, engine?: StartSessionEngine): Promise<Session> => {
         const s = live();
+        if (engine === 'dll') throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `startSession: engine 'dll' needs wintun.dll; the in-memory platform has only rings ('rings' or 'auto').`);
         if (s.driver !== null && s.driver.session.isOpen) {
           throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `In-memory adapter ${s.name} already has a session.`);
         }

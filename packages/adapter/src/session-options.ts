@@ -5,7 +5,9 @@
  * @module
  */
 import { WintunError, WINTUN_DEFAULT_RING_CAPACITY, isValidRingCapacity, type SessionOptions } from '@wintun-ts/session';
-import type { StartSessionOptions } from './types.js';
+import type { StartSessionEngine, StartSessionOptions } from './types.js';
+
+const ENGINES: readonly StartSessionEngine[] = ['rings', 'dll', 'auto'];
 
 function invalid(message: string): WintunError {
   return new WintunError('ERR_WINTUN_INVALID_ARGUMENT', message);
@@ -31,6 +33,8 @@ export interface ParsedStartSessionOptions {
   readonly capacity: number;
   /** Only the session options the user set (the backend adds its own defaults). */
   readonly session: SessionOptions;
+  /** The engine asked for (default `'auto'`). */
+  readonly engine: StartSessionEngine;
 }
 
 /**
@@ -39,10 +43,11 @@ export interface ParsedStartSessionOptions {
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a non-object, or a field of the wrong type or
  *   range (`waitTimeoutMs` finite > 0; `spin` false or `{ thresholdPps >= 0, spinUs in [0, 1e6],
  *   windowMs > 0, breakEvenUs in (0, 1e6] }`; `oldDriverGuard` false or `{ stallMs > 0, intervalMs > 0 }`);
+ *   `engine` one of 'rings', 'dll', 'auto';
  *   `ERR_WINTUN_INVALID_CAPACITY` for a capacity that is not a power of two in [0x20000, 0x4000000].
  */
 export function parseStartSessionOptions(options: unknown): ParsedStartSessionOptions {
-  if (options === undefined) return { capacity: WINTUN_DEFAULT_RING_CAPACITY, session: {} };
+  if (options === undefined) return { capacity: WINTUN_DEFAULT_RING_CAPACITY, session: {}, engine: 'auto' };
   if (!isPlainObject(options)) {
     throw invalid(`startSession takes an options object such as { capacity: 0x400000, waitTimeoutMs: 100 }, got ${options === null ? 'null' : typeof options}.`);
   }
@@ -53,6 +58,10 @@ export function parseStartSessionOptions(options: unknown): ParsedStartSessionOp
       'ERR_WINTUN_INVALID_CAPACITY',
       `capacity must be a power of two between 0x20000 (128 KiB) and 0x4000000 (64 MiB), got ${String(capacity)}; the default is 0x400000.`,
     );
+  }
+  const engine: unknown = o.engine === undefined ? 'auto' : o.engine;
+  if (typeof engine !== 'string' || !ENGINES.includes(engine as StartSessionEngine)) {
+    throw invalid(`startSession: engine must be 'rings', 'dll' or 'auto', got ${typeof engine === 'string' ? JSON.stringify(engine) : typeof engine}.`);
   }
   const session: { -readonly [K in keyof SessionOptions]: SessionOptions[K] } = {};
   const wait = num(o.waitTimeoutMs, 'waitTimeoutMs', 0, 0x7fffffff, true);
@@ -77,5 +86,5 @@ export function parseStartSessionOptions(options: unknown): ParsedStartSessionOp
       intervalMs: num(guard['intervalMs'], 'oldDriverGuard.intervalMs', 0, 60_000, true),
     };
   }
-  return { capacity, session };
+  return { capacity, session, engine: engine as StartSessionEngine };
 }

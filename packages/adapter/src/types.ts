@@ -94,7 +94,21 @@ export interface RouteOptions {
 export interface StartSessionOptions extends SessionOptions {
   /** Ring capacity in bytes for both rings: a power of two in [0x20000, 0x4000000]. Default 0x400000 (4 MiB). */
   readonly capacity?: number | undefined;
+  /**
+   * How the session reaches the driver (Windows; see docs/guides/getting-started-windows.md):
+   * `'rings'` registers this process's own rings with the driver (the fast path); `'dll'` uses
+   * wintun.dll's session functions (`WintunStartSession`, `WintunReceivePacket`, ...: the path every
+   * other Wintun client takes); `'auto'` (the default) tries `'rings'` and, when the registration
+   * fails in a way the DLL path can survive (anything but access denied, an adapter that already
+   * has a session, a bad capacity, a closed adapter), falls back to `'dll'` and says why through the
+   * adapter's logger. `session.engine` tells which one runs. Linux has only the rings: `'dll'`
+   * there is `ERR_WINTUN_UNSUPPORTED_PLATFORM`.
+   */
+  readonly engine?: StartSessionEngine | undefined;
 }
+
+/** The choices of {@link StartSessionOptions.engine}. */
+export type StartSessionEngine = 'rings' | 'dll' | 'auto';
 
 /** A parsed route, as the backends receive it. */
 export interface ParsedRoute {
@@ -145,7 +159,7 @@ export interface AdapterBackend {
    * while this is in flight waits for it; the start then closes its new session and rejects with
    * `ERR_WINTUN_CLOSED`.
    */
-  startSession(capacity: number, options?: SessionOptions): Promise<Session>;
+  startSession(capacity: number, options?: SessionOptions, engine?: StartSessionEngine): Promise<Session>;
   /** Releases the adapter; deletes it when this process created it and it is not persistent. Idempotent. */
   close(): Promise<void>;
   /** Deletes the adapter from the system (also persistent ones). Idempotent. */

@@ -28,6 +28,7 @@
  * @group Package root
  */
 export { Session } from './session.js';
+export type { SessionEngine } from './session.js';
 export type { SessionOptions, SessionStats, ReceiveOptions, ReceivedPacket, SendSlot, PacketBatch, BatchOptions, ReceiveIntoOptions } from './session.js';
 export type { DriverStats } from './driver/stats.js';
 export {

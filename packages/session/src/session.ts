@@ -20,6 +20,8 @@ import { OldDriverGuard } from './session/guard.js';
 import { Receiver } from './session/receiver.js';
 import type { DrainCallback } from './session/receiver.js';
 import { Sender } from './session/sender.js';
+import { DllPackets, checkDllBackend, isDllBackend } from './session/dll.js';
+import type { DllSessionBackend } from './session/dll.js';
 import type { FillCallback } from './session/sender.js';
 import type {
   BatchOptions,
@@ -46,6 +48,10 @@ export type {
   SessionOptions,
   SessionStats,
 } from './session/types.js';
+export type { DllSessionBackend, WintunSessionCalls } from './session/dll.js';
+
+/** How a session reaches the driver: `'rings'` (rings this process registered) or `'dll'` (wintun.dll's session exports). */
+export type SessionEngine = 'rings' | 'dll';
 
 /**
  * Sessions whose driver side may still use their ring memory (from construction until the link
@@ -100,9 +106,10 @@ export class Session implements AsyncDisposable {
   readonly #receiver: Receiver;
   readonly #sender: Sender;
   readonly #guard: OldDriverGuard;
-  readonly #send: TunRing;
+  readonly #send: TunRing | null;
   readonly #readEvent: AutoResetEvent;
-  readonly #writeEvent: AutoResetEvent;
+  readonly #writeEvent: AutoResetEvent | null;
+  readonly #dll: DllPackets | null;
   readonly #link: DriverLink;
   readonly #memory: RingMemory | undefined;
   readonly #ownsEvents: boolean;
@@ -111,28 +118,49 @@ export class Session implements AsyncDisposable {
   #closing: Promise<void> | null = null;
 
   /**
-   * Builds a session over a registered ring pair. The session owns the backend from now on.
+   * Builds a session over a registered ring pair (the rings engine), or over a session of
+   * wintun.dll (a {@link DllSessionBackend}, the 'dll' engine). The session owns the backend from now on.
    *
-   * @param backend - rings, events, driver link and (optionally) the memory to release.
+   * @param backend - rings, events, driver link and (optionally) the memory to release; or the
+   *   DLL session's calls, handle, view function, read event and link.
    * @param options - wait bound, spin policy, old-driver guard.
    * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a malformed backend or option (nothing
    *   is taken over then); `ERR_WINTUN_CLOSED` when the ring memory was already freed.
    */
-  constructor(backend: SessionBackend, options: SessionOptions = {}) {
-    checkBackend(backend);
-    const { waitMs, gate, spinGate, stallMs, intervalMs } = parseOptions(options);
+  constructor(backend: SessionBackend | DllSessionBackend, options: SessionOptions = {}) {
     const core = this.#core;
     this.stats = core.stats;
-    this.#send = backend.rings.send;
-    this.#readEvent = backend.readEvent;
-    this.#writeEvent = backend.writeEvent;
-    this.#link = backend.link;
-    this.#memory = backend.memory;
-    this.#ownsEvents = backend.ownsEvents ?? true;
-    this.#driverStats = backend.driverStats ?? null;
-    this.#guard = new OldDriverGuard(core, backend.rings.receive, backend.writeEvent, stallMs, intervalMs);
-    this.#receiver = new Receiver(core, backend.rings.send, backend.readEvent, { waitMs, gate, spinGate });
-    this.#sender = new Sender(core, backend.rings.receive, backend.writeEvent, this.#guard);
+    if (isDllBackend(backend)) {
+      checkDllBackend(backend);
+      const { waitMs } = parseOptions(options);
+      const dll = new DllPackets(backend);
+      this.#dll = dll;
+      this.#send = null;
+      this.#readEvent = backend.readEvent;
+      this.#writeEvent = null;
+      this.#link = backend.link;
+      this.#memory = undefined;
+      this.#ownsEvents = false;
+      this.#driverStats = null;
+      // The DLL signals its driver itself; the rings are the DLL's: no spin, no guard.
+      this.#guard = new OldDriverGuard(core, null, backend.readEvent, 0, 0);
+      this.#receiver = new Receiver(core, null, backend.readEvent, { waitMs, gate: null, spinGate: null }, dll);
+      this.#sender = new Sender(core, null, backend.readEvent, this.#guard, dll);
+    } else {
+      checkBackend(backend);
+      const { waitMs, gate, spinGate, stallMs, intervalMs } = parseOptions(options);
+      this.#dll = null;
+      this.#send = backend.rings.send;
+      this.#readEvent = backend.readEvent;
+      this.#writeEvent = backend.writeEvent;
+      this.#link = backend.link;
+      this.#memory = backend.memory;
+      this.#ownsEvents = backend.ownsEvents ?? true;
+      this.#driverStats = backend.driverStats ?? null;
+      this.#guard = new OldDriverGuard(core, backend.rings.receive, backend.writeEvent, stallMs, intervalMs);
+      this.#receiver = new Receiver(core, backend.rings.send, backend.readEvent, { waitMs, gate, spinGate });
+      this.#sender = new Sender(core, backend.rings.receive, backend.writeEvent, this.#guard);
+    }
     core.enterFinal = (state, error) => this.#enterFinal(state, error);
     this.closed = new Promise<void>((resolve) => {
       this.#resolveClosed = resolve;
@@ -146,6 +174,14 @@ export class Session implements AsyncDisposable {
         this.#enterFinal('failed', error);
       });
     }
+  }
+
+  /**
+   * The engine in use: `'rings'` (rings this process registered with the driver) or `'dll'`
+   * (wintun.dll's session exports; `Adapter.startSession({ engine: 'auto' })` falls back to it).
+   */
+  get engine(): SessionEngine {
+    return this.#dll === null ? 'rings' : 'dll';
   }
 
   /** True while the session accepts calls (not closed, not ended by the driver). */
@@ -272,7 +308,7 @@ export class Session implements AsyncDisposable {
     const signal = options?.signal;
     if (signal !== undefined && !(signal instanceof AbortSignal)) invalid('Session.batches: options.signal must be an AbortSignal.');
     if (options?.max !== undefined) checkMax('Session.batches', options.max, BATCH_MAX_LIMIT);
-    return new BatchIterator(this.#core, this.#receiver, this.#send.bytes, options);
+    return new BatchIterator(this.#core, this.#receiver, this.#send?.bytes ?? new Uint8Array(0), options);
   }
 
   /** `for await (const batch of session)`: {@link Session.batches} with default options. */
@@ -353,7 +389,7 @@ export class Session implements AsyncDisposable {
     return this.#sender.sendMany(packets);
   }
 
-  /** Bytes free in the Receive ring now (unsettled slots count as used); 0 once closed. */
+  /** Bytes free in the Receive ring now (unsettled slots count as used); 0 once closed; NaN with the 'dll' engine (the DLL does not show its ring). */
   get sendFreeBytes(): number {
     return this.#sender.freeBytes;
   }
@@ -400,6 +436,8 @@ export class Session implements AsyncDisposable {
     this.#readEvent.set();
     const pump = this.#receiver.pump;
     if (pump !== null) await pump;
+    // 'dll' engine: no call is in flight now; detach every view before the DLL frees its rings.
+    this.#dll?.end();
     let linkError: unknown;
     try {
       await this.#link.close();
@@ -408,7 +446,7 @@ export class Session implements AsyncDisposable {
     }
     if (this.#ownsEvents) {
       this.#readEvent.close();
-      this.#writeEvent.close();
+      this.#writeEvent?.close();
     }
     core.state = 'closed';
     this.#memory?.free();

@@ -48,6 +48,7 @@ import type {
   AdapterOpenOptions,
   ParsedRoute,
   PlatformBackend,
+  StartSessionEngine,
 } from '../types.js';
 import { RtNetlink, type LinkInfo } from './netlink.js';
 import { TunDevice } from './tun-device.js';
@@ -217,7 +218,10 @@ class LinuxAdapterBackend implements AdapterBackend {
    * after both loops ended; `close()`/`delete()` wait for a start in flight, and a start that
    * completes after a close began closes its new session and rejects with `ERR_WINTUN_CLOSED`.
    */
-  async startSession(capacity: number, sessionOptions: SessionOptions = {}): Promise<Session> {
+  async startSession(capacity: number, sessionOptions: SessionOptions = {}, engine: StartSessionEngine = 'auto'): Promise<Session> {
+    if (engine === 'dll') {
+      throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `startSession: engine 'dll' (wintun.dll's session functions) exists only on Windows; on Linux use 'rings' or 'auto'.`);
+    }
     const start = this.#startSession(capacity, sessionOptions);
     this.#starting = start;
     try {

@@ -29,6 +29,7 @@ import {
   REG_SZ,
   createWin32Event,
   encodeRegisterRings,
+  openWin32Event,
   formatGuid,
   getLastError,
   guidBytesToStruct,
@@ -59,6 +60,7 @@ import type {
   AdapterOpenOptions,
   ParsedRoute,
   PlatformBackend,
+  StartSessionEngine,
 } from '../types.js';
 import { listWintunDevices, removeWintunDevice } from './devices.js';
 import {
@@ -76,7 +78,7 @@ import {
   tcpipInterfaceKey,
   writeLuid,
 } from './encode.js';
-import { kernelRegistrar, type RingRegistrar } from './registrar.js';
+import { kernelRegistrar, registrationError, type RingRegistrar } from './registrar.js';
 
 /** The tunnel type used when {@link AdapterCreateOptions.tunnelType} is not given. */
 export const DEFAULT_TUNNEL_TYPE = 'wintun-ts';
@@ -114,6 +116,33 @@ function attachLogger(lib: WintunLibrary, logger: AdapterLogger | undefined): ()
   return () => {
     sinks.delete(logger);
   };
+}
+
+/** Sends `message` to every logger attached to `lib` (the adapters' loggers). */
+function logThrough(lib: WintunLibrary, level: AdapterLogLevel, message: string): void {
+  const sinks = loggerSets.get(lib);
+  if (sinks === undefined) return;
+  const now = new Date();
+  for (const sink of sinks) {
+    try {
+      sink(level, message, now);
+    } catch {
+      // A user logger must not break the session start.
+    }
+  }
+}
+
+/**
+ * Registration failures the 'dll' engine cannot get past either: the driver's own refusals
+ * (access, one session per adapter, capacity) and a closing adapter. Anything else (the device
+ * object path not found, the IOCTL or its descriptor refused, an architecture without a ring
+ * descriptor) is a failure of wintun-ts's own registration, which `'auto'` answers with the DLL.
+ */
+const FINAL_REGISTRATION_CODES: ReadonlySet<string> = new Set(['ERR_WINTUN_ACCESS_DENIED', 'ERR_WINTUN_ALREADY_REGISTERED', 'ERR_WINTUN_INVALID_CAPACITY', 'ERR_WINTUN_CLOSED']);
+
+/** True when the 'dll' engine may succeed where the rings registration failed with `error`. */
+export function dllMaySurvive(error: unknown): boolean {
+  return error instanceof WintunError && !FINAL_REGISTRATION_CODES.has(error.code);
 }
 
 /** Runs a native function on libuv's pool; resolves with its result and the thread's last error. */
@@ -422,10 +451,10 @@ export class WindowsAdapter implements AdapterBackend {
    * @throws WintunError `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_ALREADY_REGISTERED`,
    *   `ERR_WINTUN_ACCESS_DENIED`, `ERR_WINTUN_DEVICE_NOT_AVAILABLE` (see `registrationError`).
    */
-  async startSession(capacity: number, options: SessionOptions = {}): Promise<Session> {
+  async startSession(capacity: number, options: SessionOptions = {}, engine: StartSessionEngine = 'auto'): Promise<Session> {
     this.#live();
     if (this.#closeRequested) throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} is closing.`);
-    const start = this.#startSession(capacity, options);
+    const start = this.#startEngine(capacity, options, engine);
     this.#starting = start;
     try {
       return await start;
@@ -434,10 +463,67 @@ export class WindowsAdapter implements AdapterBackend {
     }
   }
 
-  async #startSession(capacity: number, options: SessionOptions): Promise<Session> {
+  /** Picks the engine: 'dll', 'rings', or 'auto' (rings, then the DLL when the registration failed in a way it may survive). */
+  async #startEngine(capacity: number, options: SessionOptions, engine: StartSessionEngine): Promise<Session> {
     if (!isValidRingCapacity(capacity)) {
       throw new WintunError('ERR_WINTUN_INVALID_CAPACITY', `capacity must be a power of two between 0x20000 and 0x4000000, got ${String(capacity)}.`);
     }
+    if (engine === 'dll') return this.#startDllSession(capacity, options);
+    try {
+      return await this.#startSession(capacity, options);
+    } catch (error) {
+      if (engine === 'rings' || this.#closeRequested || !dllMaySurvive(error)) throw error;
+      const why = error instanceof WintunError ? `${error.code}: ${error.message}` : String(error);
+      logThrough(this.#lib, 'warn', `Adapter ${this.name}: registering wintun-ts's own rings failed (${why}); engine 'auto' falls back to wintun.dll's session functions (engine 'dll').`);
+      try {
+        return await this.#startDllSession(capacity, options);
+      } catch (dllError) {
+        const dllWhy = dllError instanceof WintunError ? `${dllError.code}: ${dllError.message}` : String(dllError);
+        logThrough(this.#lib, 'error', `Adapter ${this.name}: the 'dll' engine failed too (${dllWhy}).`);
+        // The first failure says what went wrong with the default path; the second one is logged.
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * The 'dll' engine: `WintunStartSession` (off the event loop), the DLL's read event, and a
+   * session whose packets go through `WintunReceivePacket`/`WintunAllocateSendPacket`; its close
+   * ends the DLL session (`WintunEndSession`, off the event loop) after every waiter was woken.
+   */
+  async #startDllSession(capacity: number, options: SessionOptions): Promise<Session> {
+    const lib = this.#lib;
+    this.#live();
+    const { result, lastError } = await callAsync(lib.fn.WintunStartSession, this.#handle!, capacity >>> 0);
+    if (isNull(result)) throw registrationError('WintunStartSession', lastError, this.name);
+    const handle = result as bigint;
+    let handedOver = false;
+    try {
+      const readEvent = openWin32Event(lib.getReadWaitEvent(handle));
+      const koffi = loadKoffi();
+      let ended = false;
+      const link = {
+        close: async (): Promise<void> => {
+          if (ended) return;
+          ended = true;
+          await callAsync(lib.fn.WintunEndSession, handle);
+        },
+      };
+      const session = new Session({ engine: 'dll', calls: lib, handle, view: (address: bigint, length: number) => koffi.view(address, length), readEvent, link }, options);
+      handedOver = true;
+      if (this.#closeRequested) {
+        await session.close();
+        throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} was closed while its session was starting; the new session was closed.`);
+      }
+      this.#session = session;
+      return session;
+    } catch (error) {
+      if (!handedOver) await callAsync(lib.fn.WintunEndSession, handle);
+      throw error;
+    }
+  }
+
+  async #startSession(capacity: number, options: SessionOptions): Promise<Session> {
     const arch = wintunArchOf();
     if (arch === null) throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `Wintun has no ring descriptor for ${process.arch}.`);
     const layout = { sendCapacity: capacity, receiveCapacity: capacity };

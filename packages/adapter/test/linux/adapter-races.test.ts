@@ -80,9 +80,12 @@ describe.skipIf(!env.ok)('Adapter lifecycle races and resources (in a test names
   it('startSession takes the session options and validates them before starting anything', async () => {
     const r = await ctx.result('sessionOptions', { name: 'wttb4' });
     expect(r['started']).toBe(true);
-    for (const key of ['null', 'string', 'waitNaN', 'waitNegative', 'waitString', 'spinTrue', 'spinUsBad', 'guardString', 'guardStallZero']) {
+    for (const key of ['null', 'string', 'waitNaN', 'waitNegative', 'waitString', 'spinTrue', 'spinUsBad', 'guardString', 'guardStallZero', 'engineBad', 'engineNull']) {
       expect(r[key], key).toMatchObject({ code: 'ERR_WINTUN_INVALID_ARGUMENT' });
     }
+    expect(r['engineDll'], "engine 'dll' is Windows-only").toMatchObject({ code: 'ERR_WINTUN_UNSUPPORTED_PLATFORM' });
+    expect(r['engine_rings']).toBe('rings');
+    expect(r['engine_auto']).toBe('rings');
     expect(r['afterBad']).toBe('ok');
   });
 });

@@ -75,6 +75,20 @@ describe('createMemoryPlatform', () => {
     expect(adapters.size).toBe(0);
   });
 
+  it("checks startSession's engine: 'rings' and 'auto' run the rings, 'dll' is Windows-only, anything else is refused", async () => {
+    const { platform } = createMemoryPlatform();
+    await using adapter = await Adapter.create({ name: 'mem-engine', platform });
+    for (const bad of ['DLL', 'kernel', 0, null, true, {}]) {
+      await expect(adapter.startSession({ capacity: 0x20000, engine: bad as never })).rejects.toMatchObject({ code: 'ERR_WINTUN_INVALID_ARGUMENT' });
+    }
+    await expect(adapter.startSession({ capacity: 0x20000, engine: 'dll' })).rejects.toMatchObject({ code: 'ERR_WINTUN_UNSUPPORTED_PLATFORM' });
+    for (const engine of ['rings', 'auto', undefined] as const) {
+      const session = await adapter.startSession({ capacity: 0x20000, engine });
+      expect(session.engine).toBe('rings');
+      await session.close();
+    }
+  });
+
   it('is injected per call: two platforms and the default never share adapters', async () => {
     const a = createMemoryPlatform();
     const b = createMemoryPlatform();

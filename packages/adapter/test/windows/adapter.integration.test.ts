@@ -3,11 +3,13 @@
  * elevated Windows machine with `WINTUN_INTEGRATION=1` and wintun.dll at `WINTUN_DLL` (a file or
  * a directory) or next to node (the windows.yml workflow does this on windows-latest); anywhere
  * else they skip with a printed reason. Traffic stays on the test adapter's own /24.
+ * `WINTUN_ENGINE` picks the session engine ('rings', the default, or 'dll': wintun.dll's own
+ * session functions); the workflow runs both.
  */
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Adapter, type Session } from '@wintun-ts/adapter';
+import { Adapter, type Session, type StartSessionEngine } from '@wintun-ts/adapter';
 import { startEchoResponder, type EchoResponder } from '@wintun-ts/adapter/packet';
 
 const reason =
@@ -19,12 +21,13 @@ const reason =
 if (reason !== '') console.warn(`windows integration tests skipped: ${reason}`);
 
 const dllPath = process.env['WINTUN_DLL'];
+const engine = (process.env['WINTUN_ENGINE'] ?? 'rings') as StartSessionEngine;
 const NAME = 'wtts-ci';
 const GUID = '{6ba7b810-9dad-11d1-80b4-00c04fd430c8}';
 const LOCAL = '10.89.0.1';
 const PEER = '10.89.0.2';
 
-describe.skipIf(reason !== '')('Wintun adapter on Windows (real driver)', () => {
+describe.skipIf(reason !== '')(`Wintun adapter on Windows (real driver, engine ${engine})`, () => {
   let adapter: Adapter;
   let session: Session | undefined;
   let responder: EchoResponder | undefined;
@@ -62,7 +65,8 @@ describe.skipIf(reason !== '')('Wintun adapter on Windows (real driver)', () => 
 
   it('session: up while registered; a second registration is refused; the peer answers ping and UDP', async () => {
     expect(await adapter.isUp()).toBe(false);
-    session = await adapter.startSession({ capacity: 0x400000 });
+    session = await adapter.startSession({ capacity: 0x400000, engine });
+    expect(session.engine).toBe(engine === 'auto' ? 'rings' : engine);
     const other = await Adapter.open(NAME, { dllPath });
     await expect(other.startSession()).rejects.toMatchObject({ code: 'ERR_WINTUN_ALREADY_REGISTERED', win32Code: 1247 });
     await other.close();

@@ -9,16 +9,7 @@
 import { WintunError } from '@wintun-ts/ring';
 import { WAIT_OBJECT_0, WAIT_TIMEOUT, getLastError, kernel32, requireWindows, win32Error } from '@wintun-ts/ring/win32';
 import type { AutoResetEvent, EventDescriptor } from './types.js';
-
-/**
- * Longest single asynchronous wait slice, in milliseconds. An async wait is a loop of
- * `WaitForSingleObject.async` calls of at most this long, so it holds one libuv pool thread for at
- * most this long at a time and notices `close()` within it.
- */
-export const WIN32_EVENT_ASYNC_SLICE_MS = 100;
-
-/** Poll period (ms) of an unref'd {@link Win32Event.wait}, which must not hold a pool request. */
-export const WIN32_EVENT_UNREF_POLL_MS = 2;
+import { poolWait } from './win32-wait.js';
 
 /** Largest finite timeout one `WaitForSingleObject` takes (`INFINITE` - 1). */
 const MAX_NATIVE_TIMEOUT = 0xfffffffe;
@@ -57,6 +48,8 @@ export class Win32Event implements AutoResetEvent {
   readonly owned: boolean;
   #closed = false;
   #inFlight = 0;
+  /** Waits registered with the Windows thread pool and not settled: `close()` cancels them. */
+  readonly #waits = new Set<{ cancel(): void }>();
   #handleClosed = false;
 
   /**
@@ -112,14 +105,15 @@ export class Win32Event implements AutoResetEvent {
   }
 
   /**
-   * Waits without blocking the event loop: a loop of bounded `WaitForSingleObject` calls on libuv's
-   * pool (at most {@link WIN32_EVENT_ASYNC_SLICE_MS} each), so no pool thread is held for long. A
-   * `close()` during the wait ends it with false at the next slice. With `unref`, a pool request
-   * would keep the process alive, so the wait polls instead (`WaitForSingleObject(0)` between
-   * unref'd timers of {@link WIN32_EVENT_UNREF_POLL_MS}).
+   * Waits without blocking the event loop and without holding a libuv pool thread: the wait is
+   * registered with the Windows thread pool (`RegisterWaitForSingleObject`, one-shot, with the
+   * timeout), whose wait threads wait on up to 63 objects each, and its callback is relayed to this
+   * thread. fs, dns.lookup, zlib and crypto keep libuv's whole pool however many sessions wait.
+   * A `close()` during the wait ends it with false at once. A pending wait keeps the process alive
+   * (as a timer does) unless `unref` is true.
    *
    * @throws WintunError (as a rejection) `ERR_WINTUN_INVALID_ARGUMENT` for a bad timeout;
-   *   `ERR_WINTUN_CLOSED` after `close()`; mapped from `GetLastError()` when a wait fails.
+   *   `ERR_WINTUN_CLOSED` after `close()`; mapped from `GetLastError()` when the wait cannot be registered.
    */
   async wait(timeoutMs: number, unref = false): Promise<boolean> {
     checkTimeout(timeoutMs);
@@ -127,33 +121,13 @@ export class Win32Event implements AutoResetEvent {
     const k = kernel32();
     if ((k.WaitForSingleObject(this.handle, 0) >>> 0) === WAIT_OBJECT_0) return true;
     if (timeoutMs === 0) return false;
-    const deadline = performance.now() + timeoutMs;
-    if (unref) {
-      for (;;) {
-        const left = deadline - performance.now();
-        if (this.#closed || left <= 0) return false;
-        await new Promise<void>((resolve) => setTimeout(resolve, Math.min(left, WIN32_EVENT_UNREF_POLL_MS)).unref());
-        if (this.#closed) return false;
-        if ((k.WaitForSingleObject(this.handle, 0) >>> 0) === WAIT_OBJECT_0) return true;
-      }
-    }
+    const wait = poolWait(this.handle, timeoutMs, !unref);
     this.#inFlight++;
+    this.#waits.add(wait);
     try {
-      for (;;) {
-        if (this.#closed) return false;
-        const left = Math.ceil(deadline - performance.now());
-        if (left <= 0) return (k.WaitForSingleObject(this.handle, 0) >>> 0) === WAIT_OBJECT_0;
-        const slice = Math.min(left, WIN32_EVENT_ASYNC_SLICE_MS);
-        const { result, lastError } = await new Promise<{ result: number; lastError: number }>((resolve, reject) => {
-          k.WaitForSingleObject.async(this.handle, slice, (error: unknown, r: number) => {
-            if (error) reject(error);
-            else resolve({ result: r >>> 0, lastError: r === WAIT_OBJECT_0 || r === WAIT_TIMEOUT ? 0 : getLastError() });
-          });
-        });
-        if (result === WAIT_OBJECT_0) return true;
-        if (result !== WAIT_TIMEOUT) throw win32Error('WaitForSingleObject', lastError, 'Waiting on a Win32 event');
-      }
+      return await wait.promise;
     } finally {
+      this.#waits.delete(wait);
       this.#inFlight--;
       this.#maybeCloseHandle();
     }
@@ -171,6 +145,7 @@ export class Win32Event implements AutoResetEvent {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const wait of [...this.#waits]) wait.cancel();
     this.#maybeCloseHandle();
   }
 

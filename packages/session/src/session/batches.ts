@@ -10,6 +10,7 @@
  */
 import { RING_EMPTY, WintunError, type SendRingReader } from '@wintun-ts/ring';
 import { type SessionCore, describe, invalid, isEnd } from './core.js';
+import type { DllPacket } from './dll.js';
 import type { Receiver } from './receiver.js';
 import type { BatchOptions, PacketBatch } from './types.js';
 
@@ -25,7 +26,8 @@ function outOfRange(i: unknown, count: number): never {
 /** The reused batch object: offsets and lengths of the packets now held. */
 class Batch implements PacketBatch {
   count = 0;
-  readonly bytes: Uint8Array;
+  /** The Send ring (rings engine), or the one packet in hand ('dll' engine). */
+  bytes: Uint8Array;
   readonly offsets: Uint32Array;
   readonly lengths: Uint32Array;
 
@@ -68,7 +70,9 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 export class BatchIterator implements AsyncIterableIterator<PacketBatch> {
   readonly #core: SessionCore;
   readonly #receiver: Receiver;
-  readonly #reader: SendRingReader;
+  readonly #reader: SendRingReader | null;
+  /** 'dll' engine: the packet in hand (a batch holds one packet there: each has its own view). */
+  #dllPacket: DllPacket | null = null;
   readonly #batch: Batch;
   readonly #max: number;
   readonly #signal: AbortSignal | undefined;
@@ -83,6 +87,7 @@ export class BatchIterator implements AsyncIterableIterator<PacketBatch> {
   #done = false;
   #pending = false;
 
+  /** `bytes` is the Send ring (rings engine) or an empty array ('dll' engine: replaced per step). */
   constructor(core: SessionCore, receiver: Receiver, bytes: Uint8Array, options: BatchOptions | undefined) {
     this.#core = core;
     this.#receiver = receiver;
@@ -140,6 +145,7 @@ export class BatchIterator implements AsyncIterableIterator<PacketBatch> {
   /** Takes every ready packet (up to max) into the batch. Throws on EOF/corruption of the first. */
   #fill(): number {
     const reader = this.#reader;
+    if (reader === null) return this.#fillDll();
     const batch = this.#batch;
     const offsets = batch.offsets;
     const lengths = batch.lengths;
@@ -167,14 +173,38 @@ export class BatchIterator implements AsyncIterableIterator<PacketBatch> {
     return n;
   }
 
+  /**
+   * 'dll' engine: one packet per step, since each packet the DLL hands out is its own view (the
+   * batch's `bytes` is that packet, offset 0).
+   */
+  #fillDll(): number {
+    const receiver = this.#receiver;
+    const p = receiver.dllFirst(receiver.dll!);
+    if (p === null) return 0;
+    const batch = this.#batch;
+    this.#dllPacket = p;
+    batch.bytes = p.bytes;
+    batch.offsets[0] = 0;
+    batch.lengths[0] = p.bytes.byteLength;
+    batch.count = 1;
+    receiver.countReceived(1, p.bytes.byteLength);
+    return 1;
+  }
+
   /** Gives the batch in hand back to the driver (one Head store for the whole batch). */
   #release(): void {
     const batch = this.#batch;
     const n = batch.count;
     if (n === 0) return;
     batch.count = 0;
+    const p = this.#dllPacket;
+    if (p !== null) {
+      this.#dllPacket = null;
+      this.#receiver.dll!.release(p);
+      return;
+    }
     if (!this.#core.usable) return;
-    const reader = this.#reader;
+    const reader = this.#reader!;
     const offsets = batch.offsets;
     for (let i = 0; i < n; i++) reader.releaseDeferred(offsets[i]!);
     reader.publishHead();

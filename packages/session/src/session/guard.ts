@@ -14,7 +14,7 @@ import { type SessionCore, now } from './core.js';
 /** Runs only while packets are pending; its timer never keeps the process alive. Main thread only. */
 export class OldDriverGuard {
   readonly #core: SessionCore;
-  readonly #ring: TunRing;
+  readonly #ring: TunRing | null;
   readonly #writeEvent: AutoResetEvent;
   readonly #stallMs: number;
   readonly #intervalMs: number;
@@ -29,12 +29,12 @@ export class OldDriverGuard {
   #since = 0;
   #commitsSinceCheck = 0;
 
-  /** `stallMs <= 0` disables the guard. */
-  constructor(core: SessionCore, ring: TunRing, writeEvent: AutoResetEvent, stallMs: number, intervalMs: number) {
+  /** `stallMs <= 0` or no ring (the 'dll' engine) disables the guard. */
+  constructor(core: SessionCore, ring: TunRing | null, writeEvent: AutoResetEvent, stallMs: number, intervalMs: number) {
     this.#core = core;
     this.#ring = ring;
     this.#writeEvent = writeEvent;
-    this.#stallMs = stallMs;
+    this.#stallMs = ring === null ? 0 : stallMs;
     this.#intervalMs = intervalMs;
   }
 
@@ -42,7 +42,7 @@ export class OldDriverGuard {
   afterCommit(): void {
     if (this.#stallMs <= 0) return;
     if (this.#timer === null) {
-      this.#head = this.#ring.loadHead();
+      this.#head = this.#ring!.loadHead();
       this.#since = now();
       this.#timer = setInterval(this.#onTimer, this.#intervalMs);
       this.#timer.unref();
@@ -57,6 +57,7 @@ export class OldDriverGuard {
   check(): void {
     if (this.#core.state !== 'open') return this.stop();
     const ring = this.#ring;
+    if (ring === null) return this.stop();
     const head = ring.loadHead();
     const tail = ring.loadTail();
     if (head >= ring.capacity || head === tail) return this.stop();

@@ -11,6 +11,7 @@ import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
 import type { RateGate, SpinGate } from '../rate.js';
 import { type SessionCore, MAX_TIMEOUT_MS, checkFunction, checkMax, checkWaitOptions, now, sessionError } from './core.js';
+import type { DllPacket, DllPackets } from './dll.js';
 import type { ReceiveIntoOptions, ReceiveOptions, ReceivedPacket } from './types.js';
 
 /** A queued receive call. */
@@ -41,19 +42,24 @@ export interface PumpOptions {
  * ring space until close (`outstandingPackets` shows it).
  */
 export class Receiver {
-  readonly reader: SendRingReader;
+  /** The Send ring reader (rings engine); null with the 'dll' engine. */
+  readonly reader: SendRingReader | null;
+  /** The DLL's packets ('dll' engine); null with the rings engine. */
+  readonly dll: DllPackets | null;
   readonly #core: SessionCore;
-  readonly #ring: TunRing;
+  readonly #ring: TunRing | null;
   readonly #readEvent: AutoResetEvent;
   readonly #pumpOptions: PumpOptions;
   readonly #waiters: Waiter[] = [];
   #pump: Promise<void> | null = null;
   #leases = 0;
 
-  constructor(core: SessionCore, ring: TunRing, readEvent: AutoResetEvent, pump: PumpOptions) {
+  /** Exactly one of `ring` (rings engine) and `dll` ('dll' engine) is given. */
+  constructor(core: SessionCore, ring: TunRing | null, readEvent: AutoResetEvent, pump: PumpOptions, dll: DllPackets | null = null) {
     this.#core = core;
     this.#ring = ring;
-    this.reader = new SendRingReader(ring);
+    this.reader = ring === null ? null : new SendRingReader(ring);
+    this.dll = dll;
     this.#readEvent = readEvent;
     this.#pumpOptions = pump;
   }
@@ -76,8 +82,9 @@ export class Receiver {
   tryReceive(): ReceivedPacket | null {
     this.#core.checkOpen();
     if (this.#waiters.length > 0) return null;
+    if (this.dll !== null) return this.#dllLease();
     const offset = this.#takeFirst();
-    return offset < 0 ? null : this.#lease(offset, this.reader.lastSize);
+    return offset < 0 ? null : this.#lease(offset, this.reader!.lastSize);
   }
 
   receive(options: ReceiveOptions | undefined): Promise<ReceivedPacket> {
@@ -86,10 +93,18 @@ export class Receiver {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.dll !== null) {
+      return this.wait<ReceivedPacket>(options, (resolve) => {
+        const lease = this.#dllLease();
+        if (lease === null) return false;
+        resolve(lease);
+        return true;
+      });
+    }
     return this.wait<ReceivedPacket>(options, (resolve) => {
       const offset = this.#takeFirst();
       if (offset < 0) return false;
-      resolve(this.#lease(offset, this.reader.lastSize));
+      resolve(this.#lease(offset, this.reader!.lastSize));
       return true;
     });
   }
@@ -127,8 +142,9 @@ export class Receiver {
    * per call (the gate reads the clock, which costs more than a packet here).
    */
   drainNow(fn: DrainCallback, max: number): number {
-    const reader = this.reader;
-    const bytes = this.#ring.bytes;
+    if (this.dll !== null) return this.#dllDrain(this.dll, fn, max);
+    const reader = this.reader!;
+    const bytes = this.#ring!.bytes;
     const core = this.#core;
     let n = 0;
     let total = 0;
@@ -178,7 +194,7 @@ export class Receiver {
   receiveFirst(): number {
     let offset: number;
     try {
-      offset = this.reader.receive();
+      offset = this.reader!.receive();
     } catch (error) {
       const e = error instanceof WintunError ? error : sessionError('ERR_WINTUN_RING_CORRUPT', 'The Send ring is corrupt.', error);
       this.#core.enterFinal('failed', e);
@@ -195,19 +211,93 @@ export class Receiver {
   #takeFirst(): number {
     const offset = this.receiveFirst();
     if (offset === RING_EMPTY) return RING_EMPTY;
-    this.countReceived(1, this.reader.lastSize);
+    this.countReceived(1, this.reader!.lastSize);
     return offset;
+  }
+
+  /**
+   * 'dll' engine: the first packet of a call, or null when the ring is empty. The DLL's EOF and
+   * corruption become the session's final state (as {@link Receiver.receiveFirst}).
+   */
+  dllFirst(dll: DllPackets): DllPacket | null {
+    try {
+      return dll.receive();
+    } catch (error) {
+      if (error instanceof WintunError && error.code === 'ERR_WINTUN_EOF') {
+        const e = sessionError('ERR_WINTUN_EOF', 'The driver ended the session (WintunReceivePacket: ERROR_HANDLE_EOF): the adapter is going away. Close the session.', error);
+        this.#core.enterFinal('eof', e);
+        throw e;
+      }
+      const e = error instanceof WintunError ? error : sessionError('ERR_WINTUN_RING_CORRUPT', 'WintunReceivePacket failed.', error);
+      this.#core.enterFinal('failed', e);
+      throw e;
+    }
+  }
+
+  /** 'dll' engine: a lease over the next packet, or null. */
+  #dllLease(): ReceivedPacket | null {
+    const dll = this.dll!;
+    const p = this.dllFirst(dll);
+    if (p === null) return null;
+    const size = p.bytes.byteLength;
+    this.countReceived(1, size);
+    this.#leases++;
+    let released = false;
+    const release = (): void => {
+      if (released) throw sessionError('ERR_WINTUN_INVALID_STATE', 'This packet was already released.');
+      released = true;
+      this.#leases--;
+      dll.release(p);
+    };
+    const lease: { -readonly [K in keyof ReceivedPacket]: ReceivedPacket[K] } = { data: p.bytes, length: size, release } as ReceivedPacket;
+    lease[Symbol.dispose] = (): void => {
+      if (!released) release();
+    };
+    return lease;
+  }
+
+  /** 'dll' engine form of {@link Receiver.drainNow}: one `WintunReceivePacket` per packet, each released after `fn`. */
+  #dllDrain(dll: DllPackets, fn: DrainCallback, max: number): number {
+    const core = this.#core;
+    let n = 0;
+    let total = 0;
+    try {
+      while (n < max && (n === 0 || core.state === 'open')) {
+        let p: DllPacket | null;
+        if (n === 0) {
+          p = this.dllFirst(dll);
+        } else {
+          try {
+            p = dll.receive();
+          } catch {
+            break; // an end condition is left for the next call
+          }
+        }
+        if (p === null) break;
+        const size = p.bytes.byteLength;
+        n++;
+        total += size;
+        try {
+          fn(p.bytes, 0, size);
+        } finally {
+          dll.release(p);
+        }
+      }
+    } finally {
+      if (n > 0) this.countReceived(n, total);
+    }
+    return n;
   }
 
   #lease(offset: number, size: number): ReceivedPacket {
     this.#leases++;
     let released = false;
-    const data = this.#ring.bytes.subarray(offset, offset + size);
+    const data = this.#ring!.bytes.subarray(offset, offset + size);
     const release = (): void => {
       if (released) throw sessionError('ERR_WINTUN_INVALID_STATE', 'This packet was already released.');
       released = true;
       this.#leases--;
-      if (this.#core.usable) this.reader.release(offset);
+      if (this.#core.usable) this.reader!.release(offset);
     };
     // The same own properties as `{ data, length, release, [Symbol.dispose]: ... }`, but the symbol
     // key is added by assignment: V8 builds an object literal with a computed key through a
@@ -299,21 +389,23 @@ export class Receiver {
     const core = this.#core;
     const stats = core.stats;
     const { waitMs, gate, spinGate } = this.#pumpOptions;
+    // The 'dll' engine cannot see the Tail: no spin (its spinGate is null), no missed wake-up accounting.
+    const ring = this.#ring;
     try {
       while (this.#waiters.length > 0 && core.state === 'open') {
         if (this.#serve()) continue;
         // The ring is empty. Remember the Tail we saw, spin while it pays for itself, then wait.
-        const seenTail = this.#ring.loadTail();
+        const seenTail = ring === null ? 0 : ring.loadTail();
         const emptyAt = spinGate === null ? 0 : now();
         let measured = false;
-        const spinMs = spinGate !== null && gate !== null && gate.shouldSpin(emptyAt) ? spinGate.nextSpinMs() : 0;
-        if (spinGate !== null && spinMs > 0) {
+        const spinMs = ring !== null && spinGate !== null && gate !== null && gate.shouldSpin(emptyAt) ? spinGate.nextSpinMs() : 0;
+        if (ring !== null && spinGate !== null && spinMs > 0) {
           stats.spins++;
           const end = emptyAt + spinMs;
           let t = emptyAt;
           let hit = false;
           while (t < end) {
-            if (this.#ring.loadTail() !== seenTail) {
+            if (ring.loadTail() !== seenTail) {
               hit = true;
               break;
             }
@@ -336,7 +428,7 @@ export class Receiver {
         }
         if (!measured) spinGate?.record(Infinity);
         stats.waitTimeouts++;
-        if (this.#ring.loadTail() !== seenTail && !(await this.#readEvent.wait(0))) {
+        if (ring !== null && ring.loadTail() !== seenTail && !(await this.#readEvent.wait(0))) {
           // Data arrived while we slept and no signal is pending: a missed wake-up.
           stats.timeoutsWithDataPending++;
         }

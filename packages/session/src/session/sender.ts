@@ -8,10 +8,11 @@
  *
  * @module
  */
-import { RING_EOF, RING_FULL, ReceiveRingWriter, tunPacketAlign } from '@wintun-ts/ring';
+import { RING_EOF, RING_FULL, ReceiveRingWriter, WintunError, tunPacketAlign } from '@wintun-ts/ring';
 import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
 import { type SessionCore, checkFunction, checkPacket, checkSize, checkWaitOptions, invalid, now, sessionError } from './core.js';
+import type { DllPacket, DllPackets } from './dll.js';
 import type { OldDriverGuard } from './guard.js';
 import type { ReceiveOptions, SendSlot } from './types.js';
 
@@ -24,9 +25,12 @@ export type FillCallback = (bytes: Uint8Array, offset: number, length: number) =
  * it (so a forgotten slot cannot hold every later packet back for ever).
  */
 export class Sender {
-  readonly writer: ReceiveRingWriter;
+  /** The Receive ring writer (rings engine); null with the 'dll' engine. */
+  readonly writer: ReceiveRingWriter | null;
+  /** The DLL's packets ('dll' engine); null with the rings engine. */
+  readonly #dll: DllPackets | null;
   readonly #core: SessionCore;
-  readonly #ring: TunRing;
+  readonly #ring: TunRing | null;
   readonly #writeEvent: AutoResetEvent;
   readonly #guard: OldDriverGuard;
   readonly #spaceWaiters = new Set<(error: unknown) => void>();
@@ -39,11 +43,19 @@ export class Sender {
       // The ring ended: nothing to settle.
     }
   });
+  /** 'dll' engine: discards a slot the user dropped unsettled. */
+  readonly #droppedDll = new FinalizationRegistry<DllPacket>((p) => {
+    if (this.#core.state !== 'open') return;
+    this.#dll?.discard(p);
+    this.#core.stats.sendDiscards++;
+  });
 
-  constructor(core: SessionCore, ring: TunRing, writeEvent: AutoResetEvent, guard: OldDriverGuard) {
+  /** Exactly one of `ring` (rings engine) and `dll` ('dll' engine) is given. */
+  constructor(core: SessionCore, ring: TunRing | null, writeEvent: AutoResetEvent, guard: OldDriverGuard, dll: DllPackets | null = null) {
     this.#core = core;
     this.#ring = ring;
-    this.writer = new ReceiveRingWriter(ring);
+    this.#dll = dll;
+    this.writer = ring === null ? null : new ReceiveRingWriter(ring);
     this.#writeEvent = writeEvent;
     this.#guard = guard;
   }
@@ -51,6 +63,14 @@ export class Sender {
   allocateSend(size: number): SendSlot | null {
     checkSize('Session.allocateSend', size);
     this.#core.checkOpen();
+    if (this.#dll !== null) {
+      const p = this.#dllAllocate(this.#dll, size);
+      if (p === null) {
+        this.#core.stats.sendFull++;
+        return null;
+      }
+      return this.#dllSlot(this.#dll, p);
+    }
     const offset = this.#allocate(size);
     if (offset === RING_FULL) {
       this.#core.stats.sendFull++;
@@ -63,12 +83,13 @@ export class Sender {
     checkPacket('Session.send', packet);
     this.#core.checkOpen();
     const size = packet.byteLength;
+    if (this.#dll !== null) return this.#dllSend(this.#dll, packet);
     const offset = this.#allocate(size);
     if (offset === RING_FULL) {
       this.#core.stats.sendDrops++;
       return false;
     }
-    if (size > 0) this.#ring.bytes.set(packet, offset);
+    if (size > 0) this.#ring!.bytes.set(packet, offset);
     this.#commit(offset, size);
     return true;
   }
@@ -78,13 +99,14 @@ export class Sender {
     checkFunction('Session.sendWith', 'fill', fill);
     if (more !== undefined && typeof more !== 'boolean') invalid(`Session.sendWith: more must be a boolean, got ${typeof more}.`);
     this.#core.checkOpen();
+    if (this.#dll !== null) return this.#dllSendWith(this.#dll, size, fill);
     const offset = this.#allocate(size);
     if (offset === RING_FULL) {
       this.#core.stats.sendDrops++;
       return false;
     }
     try {
-      fill(this.#ring.bytes, offset, size);
+      fill(this.#ring!.bytes, offset, size);
     } catch (error) {
       // The ring cannot take an allocation back: publish the record as one the driver discards.
       if (this.#core.usable) this.#discard(offset, size, more !== true);
@@ -92,7 +114,7 @@ export class Sender {
     }
     if (!this.#core.usable) return false; // fill closed the session and its ring
     if (more === true) {
-      this.writer.commitDeferred(offset);
+      this.writer!.commitDeferred(offset);
       this.#core.stats.packetsSent++;
       this.#core.stats.bytesSent += size;
     } else {
@@ -103,6 +125,8 @@ export class Sender {
 
   flushSends(): void {
     this.#core.checkOpen();
+    // 'dll' engine: WintunSendPacket publishes every packet at once; nothing is deferred.
+    if (this.writer === null) return;
     if (this.writer.publish()) {
       this.#core.stats.writeSignals++;
       this.#writeEvent.set();
@@ -115,9 +139,16 @@ export class Sender {
     // Every packet is checked before the first one is written: a bad element changes nothing.
     for (let i = 0; i < packets.length; i++) checkPacket(`Session.sendMany (packet ${i})`, packets[i]);
     this.#core.checkOpen();
+    if (this.#dll !== null) {
+      let n = 0;
+      while (n < packets.length && this.#dllSend(this.#dll, packets[n]!)) n++;
+      // #dllSend counted the drop of the packet that found the ring full.
+      this.#core.stats.sendDrops += packets.length - n - (n < packets.length ? 1 : 0);
+      return n;
+    }
     let sent = 0;
-    const writer = this.writer;
-    const bytes = this.#ring.bytes;
+    const writer = this.writer!;
+    const bytes = this.#ring!.bytes;
     let total = 0;
     try {
       for (let i = 0; i < packets.length; i++) {
@@ -145,7 +176,9 @@ export class Sender {
     return sent;
   }
 
+  /** Free bytes of the Receive ring; NaN with the 'dll' engine (the DLL does not show its ring). */
   get freeBytes(): number {
+    if (this.writer === null) return Number.NaN;
     return this.#core.usable ? this.writer.freeBytes : 0;
   }
 
@@ -157,8 +190,12 @@ export class Sender {
     } catch (error) {
       return Promise.reject(error);
     }
-    const need = tunPacketAlign(size);
-    if (this.#spaceFor(need)) return Promise.resolve();
+    const need = this.#dll === null ? tunPacketAlign(size) : size;
+    try {
+      if (this.#spaceFor(need)) return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const core = this.#core;
     return new Promise<void>((resolve, reject) => {
       const signal = options?.signal;
@@ -199,8 +236,12 @@ export class Sender {
       };
       // First a short spin: the driver usually frees space within microseconds under load.
       const spinEnd = now() + 0.02;
-      while (now() < spinEnd) {
-        if (this.#spaceFor(need)) return finish();
+      try {
+        while (now() < spinEnd) {
+          if (this.#spaceFor(need)) return finish();
+        }
+      } catch (error) {
+        return finish(error);
       }
       poll();
     });
@@ -212,7 +253,7 @@ export class Sender {
   }
 
   #allocate(size: number): number {
-    const offset = this.writer.allocate(size);
+    const offset = this.writer!.allocate(size);
     if (offset === RING_EOF) {
       const e = sessionError('ERR_WINTUN_EOF', 'The driver ended the Receive ring (Head = 0xFFFFFFFF): restart the session.');
       this.#core.enterFinal('eof', e);
@@ -229,7 +270,7 @@ export class Sender {
       this.#dropped.unregister(slot);
     };
     const slot: SendSlot = {
-      data: this.#ring.bytes.subarray(offset, offset + size),
+      data: this.#ring!.bytes.subarray(offset, offset + size),
       length: size,
       commit: () => {
         settle();
@@ -248,13 +289,13 @@ export class Sender {
 
   /** Publishes a reserved record as one the driver discards (first byte 0: not IP). */
   #discard(offset: number, size: number, publish: boolean): void {
-    if (size > 0) this.#ring.bytes[offset] = 0;
+    if (size > 0) this.#ring!.bytes[offset] = 0;
     this.#core.stats.sendDiscards++;
     if (!publish) {
-      this.writer.commitDeferred(offset);
+      this.writer!.commitDeferred(offset);
       return;
     }
-    if (this.writer.commit(offset)) {
+    if (this.writer!.commit(offset)) {
       this.#core.stats.writeSignals++;
       this.#writeEvent.set();
     }
@@ -263,7 +304,7 @@ export class Sender {
 
   #commit(offset: number, size: number): void {
     const stats = this.#core.stats;
-    if (this.writer.commit(offset)) {
+    if (this.writer!.commit(offset)) {
       stats.writeSignals++;
       this.#writeEvent.set();
     }
@@ -272,7 +313,108 @@ export class Sender {
     this.#guard.afterCommit();
   }
 
+  /**
+   * Room for `need` bytes? The 'dll' engine cannot look at the ring: it probes with
+   * `WintunAllocateSendPacket(need)` and gives a successful probe back as a record the driver
+   * drops (counted in `sendDiscards`).
+   */
   #spaceFor(need: number): boolean {
-    return this.writer.freeBytes >= need;
+    const dll = this.#dll;
+    if (dll === null) return this.writer!.freeBytes >= need;
+    const p = this.#dllAllocate(dll, need);
+    if (p === null) return false;
+    dll.discard(p);
+    this.#core.stats.sendDiscards++;
+    return true;
+  }
+
+  /** 'dll' engine allocation: null when full; the DLL's EOF becomes the session's final state. */
+  #dllAllocate(dll: DllPackets, size: number): DllPacket | null {
+    try {
+      return dll.allocate(size);
+    } catch (error) {
+      if (error instanceof WintunError && error.code === 'ERR_WINTUN_EOF') {
+        const e = sessionError('ERR_WINTUN_EOF', 'The driver ended the session (WintunAllocateSendPacket: ERROR_HANDLE_EOF): restart the session.', error);
+        this.#core.enterFinal('eof', e);
+        throw e;
+      }
+      throw error;
+    }
+  }
+
+  /** 'dll' engine `send`: allocate, copy, `WintunSendPacket`. */
+  #dllSend(dll: DllPackets, packet: Uint8Array): boolean {
+    const size = packet.byteLength;
+    const p = this.#dllAllocate(dll, size);
+    if (p === null) {
+      this.#core.stats.sendDrops++;
+      return false;
+    }
+    if (size > 0) p.bytes.set(packet);
+    dll.send(p);
+    this.#core.stats.packetsSent++;
+    this.#core.stats.bytesSent += size;
+    return true;
+  }
+
+  /** 'dll' engine `sendWith`: `more` changes nothing (the DLL publishes every packet). */
+  #dllSendWith(dll: DllPackets, size: number, fill: FillCallback): boolean {
+    const p = this.#dllAllocate(dll, size);
+    if (p === null) {
+      this.#core.stats.sendDrops++;
+      return false;
+    }
+    try {
+      fill(p.bytes, 0, size);
+    } catch (error) {
+      if (this.#core.usable) {
+        dll.discard(p);
+        this.#core.stats.sendDiscards++;
+      }
+      throw error;
+    }
+    if (!this.#core.usable || this.#core.state === 'closing') {
+      dll.discard(p);
+      return false;
+    }
+    dll.send(p);
+    this.#core.stats.packetsSent++;
+    this.#core.stats.bytesSent += size;
+    return true;
+  }
+
+  /** 'dll' engine slot: `data` is the DLL's packet memory (detached once settled or closed). */
+  #dllSlot(dll: DllPackets, p: DllPacket): SendSlot {
+    let settled = false;
+    const size = p.bytes.byteLength;
+    const settle = (): void => {
+      if (settled) throw sessionError('ERR_WINTUN_INVALID_STATE', 'This slot was already committed or discarded.');
+      settled = true;
+      this.#droppedDll.unregister(slot);
+    };
+    const slot: SendSlot = {
+      data: p.bytes,
+      length: size,
+      commit: () => {
+        settle();
+        if (!this.#core.usable || this.#core.state === 'closing') {
+          dll.discard(p);
+          throw sessionError('ERR_WINTUN_CLOSED', 'The session was closed; the slot was not sent.');
+        }
+        dll.send(p);
+        this.#core.stats.packetsSent++;
+        this.#core.stats.bytesSent += size;
+      },
+      discard: () => {
+        if (settled) return;
+        settle();
+        if (this.#core.state === 'open') {
+          dll.discard(p);
+          this.#core.stats.sendDiscards++;
+        }
+      },
+    };
+    this.#droppedDll.register(slot, p, slot);
+    return slot;
   }
 }

@@ -148,7 +148,11 @@ export interface BatchOptions {
 export interface PacketBatch extends Iterable<Uint8Array> {
   /** Packets in this batch (>= 1 while the loop body runs; 0 once released). */
   readonly count: number;
-  /** The whole Send ring; packet `i` is `bytes[offset(i) .. offset(i) + length(i))`. Zero-copy. */
+  /**
+   * The whole Send ring; packet `i` is `bytes[offset(i) .. offset(i) + length(i))`. Zero-copy. With
+   * the 'dll' engine a batch holds one packet and `bytes` is that packet (offset 0): each packet
+   * the DLL hands out is its own view.
+   */
   readonly bytes: Uint8Array;
   /**
    * Offset of packet `i` in {@link PacketBatch.bytes}.

@@ -8,7 +8,7 @@
  * @module @wintun-ts/session/driver
  * @group Plumbing (platform bindings and driver internals)
  */
-export type { DriverLink, SessionBackend } from '../session.js';
+export type { DriverLink, SessionBackend, DllSessionBackend, WintunSessionCalls } from '../session.js';
 export { SharedEvent } from '../events/shared.js';
 export { openEvent, createSharedEvents } from '../events/open.js';
 export type { AutoResetEvent, EventDescriptor } from '../events/types.js';

@@ -7,4 +7,4 @@
  * @group Plumbing (platform bindings and driver internals)
  */
 export * from '@wintun-ts/ring/win32';
-export { Win32Event, createWin32Event, openWin32Event, WIN32_EVENT_ASYNC_SLICE_MS, WIN32_EVENT_UNREF_POLL_MS } from '../events/win32.js';
+export { Win32Event, createWin32Event, openWin32Event } from '../events/win32.js';
