@@ -8,6 +8,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     testing: 'src/testing.ts',
+    capture: 'src/capture.ts',
     packet: 'src/packet.ts',
     driver: 'src/driver.ts',
     'workers/tun-io': 'src/workers/tun-io.ts',

@@ -6,6 +6,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     testing: 'src/testing.ts',
+    capture: 'src/capture/index.ts',
     packet: 'src/packet/index.ts',
     driver: 'src/subpaths/driver.ts',
     linux: 'src/subpaths/linux.ts',

@@ -3,8 +3,12 @@
  * answers ICMP echo requests and UDP datagrams sent to a peer address inside its prefix, until
  * Ctrl-C or --duration.
  *
- *   node dist/main.js [--name wt0] [--address 10.6.7.7/24] [--peer 10.6.7.8] [--duration S]
+ *   node dist/main.js [--name wt0] [--address 10.6.7.7/24] [--peer 10.6.7.8] [--duration S] [--capture-endpoint]
  *   ping 10.6.7.8                      (needs Administrator on Windows, root or CAP_NET_ADMIN on Linux)
+ *
+ * With --capture-endpoint the session serves its capture endpoint: while it runs,
+ * `wintun-ts capture wt0 -w x.pcapng`, `wintun-ts status wt0` and Wireshark (`wintun-ts extcap`)
+ * see both directions and its counters (docs/guides/capture.md).
  */
 import { parseArgs } from 'node:util';
 import { Adapter, WintunError } from '@wintun-ts/adapter';
@@ -16,6 +20,7 @@ const { values } = parseArgs({
     address: { type: 'string', default: '10.6.7.7/24' },
     peer: { type: 'string', default: '10.6.7.8' },
     duration: { type: 'string' },
+    'capture-endpoint': { type: 'boolean', default: false },
   },
 });
 
@@ -46,7 +51,7 @@ try {
   await using adapter = await Adapter.create({ name: values.name, tunnelType: 'EchoExample' });
   await adapter.addAddress(values.address);
   await adapter.setUp(true);
-  await using session = await adapter.startSession();
+  await using session = await adapter.startSession({ captureEndpoint: values['capture-endpoint'] });
   const responder = startEchoResponder(session, {
     addresses: [values.peer],
     onReply: (kind, length) => console.log(`answered ${kind} (${length} bytes)`),

@@ -4,7 +4,8 @@
  * @module
  */
 import { WintunError, type Session } from '@wintun-ts/session';
-import { parseStartSessionOptions } from './session-options.js';
+import { serveCaptureEndpoint } from '@wintun-ts/session/capture';
+import { parseEndpointOption, parseStartSessionOptions } from './session-options.js';
 import { checkOptionsBag, describeValue, networkOf, parseCidr, parseIp, validateAdapterName, validateTunnelType, normalizeGuid } from './net.js';
 import type {
   AdapterAddress,
@@ -326,6 +327,7 @@ export class Adapter implements AsyncDisposable {
   async startSession(options: StartSessionOptions = {}): Promise<Session> {
     const backend = this.#live();
     const { capacity, session: sessionOptions, engine } = parseStartSessionOptions(options);
+    const endpoint = parseEndpointOption(options.captureEndpoint);
     if (this.#starting !== undefined) {
       throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `Adapter ${backend.name} has a session starting; await it (or close it) before starting another.`);
     }
@@ -340,11 +342,35 @@ export class Adapter implements AsyncDisposable {
         await session.close();
         throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${backend.name} was closed while its session was starting; the new session was closed.`);
       }
+      if (endpoint !== false) {
+        try {
+          await serveCaptureEndpoint(session, { name: backend.name, path: endpoint.path, status: () => this.#statusInfo() });
+        } catch (error) {
+          await session.close();
+          throw error;
+        }
+      }
       this.#session = session;
       return session;
     } finally {
       this.#starting = undefined;
     }
+  }
+
+  /** What a status request on the capture endpoint reports about the adapter itself. */
+  async #statusInfo(): Promise<Record<string, unknown>> {
+    const backend = this.#backend;
+    const [mtu, addresses] = await Promise.all([backend.getMtu().catch(() => null), backend.addresses().catch(() => [])]);
+    return {
+      adapter: {
+        name: backend.name,
+        index: backend.index,
+        luid: backend.luid === null ? null : backend.luid.toString(),
+        guid: backend.guid,
+        mtu,
+        addresses: addresses.map((a) => `${a.address}/${a.prefixLength}`),
+      },
+    };
   }
 
   /** Marks the adapter as going away and waits for a start in flight (closing what it started). */

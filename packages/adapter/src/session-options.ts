@@ -88,3 +88,18 @@ export function parseStartSessionOptions(options: unknown): ParsedStartSessionOp
   }
   return { capacity, session, engine: engine as StartSessionEngine };
 }
+
+/**
+ * Checks `StartSessionOptions.captureEndpoint`.
+ *
+ * @returns false when off, else the explicit path (or undefined for the derived one).
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` unless it is a boolean or `{ path?: string }`.
+ */
+export function parseEndpointOption(value: unknown): false | { readonly path: string | undefined } {
+  if (value === undefined || value === false) return false;
+  if (value === true) return { path: undefined };
+  if (isPlainObject(value) && (value['path'] === undefined || (typeof value['path'] === 'string' && value['path'].length > 0))) {
+    return { path: value['path'] as string | undefined };
+  }
+  throw invalid('startSession: captureEndpoint is true, false or { path: string }.');
+}

@@ -95,6 +95,14 @@ export interface StartSessionOptions extends SessionOptions {
   /** Ring capacity in bytes for both rings: a power of two in [0x20000, 0x4000000]. Default 0x400000 (4 MiB). */
   readonly capacity?: number | undefined;
   /**
+   * Serve this session's capture and counters on a local endpoint named after the adapter, so that
+   * `wintun-ts capture NAME`, `wintun-ts status NAME` and Wireshark (through `wintun-ts extcap`)
+   * can attach while the application runs (see docs/guides/capture.md). `true` uses the derived
+   * path; `{ path }` an explicit one. Off by default. The endpoint closes with the session; only
+   * the same user or root/an administrator can connect.
+   */
+  readonly captureEndpoint?: boolean | { readonly path?: string | undefined } | undefined;
+  /**
    * How the session reaches the driver (Windows; see docs/guides/getting-started-windows.md):
    * `'rings'` registers this process's own rings with the driver (the fast path); `'dll'` uses
    * wintun.dll's session functions (`WintunStartSession`, `WintunReceivePacket`, ...: the path every

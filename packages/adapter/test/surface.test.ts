@@ -111,6 +111,7 @@ it('every adapter export, Adapter static and instance method, and its Session re
       SharedEvent: 'walked by the session surface test',
       RateGate: 'walked by the session surface test',
       SpinGate: 'walked by the session surface test',
+      PcapngReader: 'walked by the session surface test',
       PacketQueue: 'walked by the session surface test',
       EchoResponder: 'walked by the session surface test',
     },

@@ -88,6 +88,11 @@ export interface PcapWriterOptions {
    * memory stays bounded. Default {@link PCAP_DEFAULT_MAX_BUFFERED}.
    */
   readonly maxBufferedBytes?: number;
+  /**
+   * Write the pcap global header (default true). False when another writer fills the stream (the
+   * session's pcapng capture) and this one only tracks its failure and bounds its close.
+   */
+  readonly header?: boolean | undefined;
 }
 
 /** What {@link PcapWriter.close} achieved. */
@@ -145,7 +150,7 @@ export class PcapWriter {
         resolve(this.#error);
       }),
     );
-    out.write(pcapGlobalHeader(snaplen));
+    if (options.header !== false) out.write(pcapGlobalHeader(snaplen));
   }
 
   /** Records written (queued to the stream) so far. */

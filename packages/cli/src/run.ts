@@ -17,6 +17,8 @@ import { statsCommand } from './commands/stats.js';
 import { upCommand } from './commands/up.js';
 import { driverVersionCommand, versionCommand } from './commands/version.js';
 import { explainCommand } from './commands/explain.js';
+import { statusCommand } from './commands/status.js';
+import { extcapCommand } from './commands/extcap.js';
 import { cliVersion } from './package-info.js';
 import { badArgument, checkWritable, describeValue } from './check.js';
 
@@ -33,6 +35,8 @@ export const commands: readonly Command[] = [
   upCommand,
   captureCommand,
   statsCommand,
+  statusCommand,
+  extcapCommand,
   benchCommand,
   driverVersionCommand,
   versionCommand,
@@ -81,7 +85,7 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Run 'wintun-ts <command> --help' for a command's options and examples.
-Read commands (list, stats, driver-version, version, bench, explain) take --json; with --json,
+Read commands (list, stats, status, driver-version, version, bench, explain) take --json; with --json,
 a failure is one JSON object on stdout: {"error":{code,message,fix,kind,exitCode,command}}.
 Every failure prints a stable ERR_WINTUN_* code; 'wintun-ts explain <code>' explains it offline.
 

@@ -113,6 +113,7 @@ export const TUNNEL_OPTIONS: OptionSpec = {
   dll: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
+  'serve-capture': { type: 'boolean' },
 };
 
 /** The help lines of {@link TUNNEL_OPTIONS}. */
@@ -131,7 +132,9 @@ export const TUNNEL_OPTIONS_HELP = `  -a, --address CIDR   assign an address wit
       --guid G         requested GUID when the adapter is created (Windows)
       --dll PATH       path of wintun.dll (Windows; default: next to the program)
   -q, --quiet          no live status line
-      --json           print the final counters as JSON on stdout`;
+      --json           print the final counters as JSON on stdout
+      --serve-capture  serve this session's capture endpoint, so 'wintun-ts capture <name>',
+                       'wintun-ts status <name>' and Wireshark can attach while it runs`;
 
 /** Parsed {@link TUNNEL_OPTIONS}. */
 export interface TunnelConfig {
@@ -161,6 +164,8 @@ export interface TunnelConfig {
   readonly quiet: boolean;
   /** Final counters as JSON. */
   readonly json: boolean;
+  /** Serve the session's capture endpoint (`--serve-capture`). */
+  readonly serveCapture: boolean;
 }
 
 /** IPv6 needs links of at least this MTU; below it the kernel drops the link's IPv6 addresses. */
@@ -259,6 +264,7 @@ export function parseTunnelConfig(values: OptionValues, name: string, command: s
     open: openOptions(values),
     quiet: flag(values, 'quiet'),
     json: flag(values, 'json'),
+    serveCapture: flag(values, 'serve-capture'),
   };
 }
 
@@ -384,6 +390,8 @@ export interface TunnelHooks {
   readonly summaryText?: (() => string | undefined) | undefined;
   /** Whether the final JSON may go to stdout (false when stdout carries pcap data). */
   readonly jsonToStdout?: boolean | undefined;
+  /** Called once the session runs (before the first packet), e.g. to start a capture on it. */
+  readonly onSession?: ((session: Session, name: string) => void) | undefined;
 }
 
 /**
@@ -418,8 +426,9 @@ export async function runTunnel(io: CliIo, config: TunnelConfig, hooks: TunnelHo
     checkInterrupted(io.signal);
     await configure(adapter, config, io);
     checkInterrupted(io.signal);
-    session = await adapter.startSession({ capacity: config.capacity });
+    session = await adapter.startSession({ capacity: config.capacity, captureEndpoint: config.serveCapture });
     const s = session;
+    hooks.onSession?.(s, adapter.name);
     if (!config.quiet) {
       const what = [
         held.created ? 'created' : 'opened',

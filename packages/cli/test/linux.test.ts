@@ -2,7 +2,7 @@ import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { BIN, cli, createNetns, privilegedSkipReason, start, sh, tcpdumpSkipReason, tunDevices } from './helpers.js';
 
 // Every test makes its own network namespace and runs the binary inside it with `ip netns exec`,
@@ -184,6 +184,22 @@ describe.skipIf(skip !== null)('wintun-ts on real TUN devices (root, in namespac
     expect(tunDevices(ns.name)).toEqual([]);
     cap.child.stdout?.destroy();
   }, 40_000);
+
+  it.skipIf(spawnSync('tshark', ['-v']).status !== 0)('capture --own --format pcapng records both directions of its own session, with direction flags', async () => {
+    const ns = netns('capng');
+    const file = join(dir, 'own.pcapng');
+    ns.exec('sysctl', ['-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+    const cap = start(['capture', 'wtc13', '-a', '10.84.0.1/24', '--echo', '--own', '--format', 'pcapng', '-w', file, '--duration', '20'], { netns: ns.name });
+    await cap.waitFor('Ctrl-C to stop');
+    const ping = ns.exec('ping', ['-c', '3', '-i', '0.2', '-W', '2', '10.84.0.2']);
+    expect(ping.stdout).toMatch(/3 packets transmitted, 3 received/);
+    cap.child.kill('SIGINT');
+    expect(await cap.exited).toBe(130);
+    const read = sh('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.packet_flags_direction', '-e', 'icmp.type', '-e', 'icmp.seq', '-e', 'frame.interface_name']);
+    expect(read.status, read.stderr).toBe(0);
+    const lines = read.stdout.trim().split('\n');
+    expect(lines).toEqual([1, 2, 3].flatMap((seq) => [`0x00000002\t8\t${seq}\twtc13`, `0x00000001\t0\t${seq}\twtc13`]));
+  });
 
   it('capture -w FILE --json reports the capture counters', () => {
     const ns = netns('capjson');

@@ -20,6 +20,7 @@ import { OldDriverGuard } from './session/guard.js';
 import { Receiver } from './session/receiver.js';
 import type { DrainCallback } from './session/receiver.js';
 import { Sender } from './session/sender.js';
+import { startCapture, type CaptureHandle, type CaptureOptions } from './capture/attach.js';
 import { DllPackets, checkDllBackend, isDllBackend } from './session/dll.js';
 import type { DllSessionBackend } from './session/dll.js';
 import type { FillCallback } from './session/sender.js';
@@ -408,6 +409,31 @@ export class Session implements AsyncDisposable {
     return this.#sender.waitForSpace(size, options);
   }
 
+  // ---------------------------------------------------------------- capture
+
+  /**
+   * Starts a capture: every packet of this session from now on, both directions (or one, see
+   * `options.direction`), written as pcapng to `target` (a file path, created with mode 0600 and
+   * overwritten, or a Node `Writable`): a section header, an interface block named
+   * `options.interfaceName`, one enhanced packet block per packet with its timestamp and its
+   * direction flag (`outbound`: the system sent it into the adapter and this session received it;
+   * `inbound`: this session sent it), and an interface statistics block with the drop count
+   * whenever records were lost and at the end. Several captures may run at once.
+   *
+   * Cost: nothing while no capture runs; while one runs, one copy of each packet into a bounded
+   * buffer, handed to the streams on the next turn of the event loop. The packet path never waits
+   * for a stream: a full buffer or a stream that is not keeping up loses records instead, counted in
+   * the capture's `stats.dropped` and the session's `stats.captureDrops`. Main thread only.
+   *
+   * @returns the running capture; it ends on `close()`, when its stream closes or fails, or when
+   *   the session closes (the stream is ended then, unless `end: false`).
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a bad target or option;
+   *   `ERR_WINTUN_CLOSED` (or the final error) when the session is not open.
+   */
+  capture(target: string | NodeJS.WritableStream, options?: CaptureOptions): CaptureHandle {
+    return startCapture(this.#core, target, options);
+  }
+
   // ---------------------------------------------------------------- close
 
   /**
@@ -432,6 +458,7 @@ export class Session implements AsyncDisposable {
     core.error = error;
     this.#guard.stop();
     this.#failAll(error);
+    core.tap?.end();
     // Wake the internal pump so it leaves the ring before anything is torn down.
     this.#readEvent.set();
     const pump = this.#receiver.pump;

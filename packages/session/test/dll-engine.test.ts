@@ -225,3 +225,33 @@ describe("the 'dll' engine", () => {
     }
   });
 });
+
+describe("the 'dll' engine's capture tap (issue 15)", () => {
+  it('records every receive and send form in both directions, in order', async () => {
+    const { PcapngReader } = await import('@wintun-ts/session/capture');
+    const { PassThrough } = await import('node:stream');
+    const dll = new FakeDll();
+    const session = new Session(dll.backend());
+    const out = new PassThrough();
+    const reader = new PcapngReader();
+    const got: string[] = [];
+    out.on('data', (b: Buffer) => got.push(...reader.push(b).packets.map((p) => `${p.direction}${p.data[1]}`)));
+    const cap = session.capture(out, { interfaceName: 'wt-dll' });
+    for (let i = 1; i <= 4; i++) dll.inject(ip(i));
+    session.tryReceive()!.release(); // lease
+    session.drain(() => undefined, 2); // drain: first and later packets
+    session.send(ip(10));
+    session.sendMany([ip(11)]);
+    session.sendWith(40, (b, o) => b.set(ip(12), o));
+    const slot = session.allocateSend(40)!;
+    slot.data.set(ip(13));
+    slot.commit();
+    const it = session.batches();
+    await it.next(); // batch
+    await it.return!();
+    await cap.close();
+    expect(got).toEqual(['out1', 'out2', 'out3', 'in10', 'in11', 'in12', 'in13', 'out4']);
+    expect(reader.interfaces).toEqual(['wt-dll']);
+    await session.close();
+  });
+});

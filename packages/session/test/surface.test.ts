@@ -20,6 +20,8 @@ import {
   type DriverWorkers,
 } from '@wintun-ts/session/driver';
 import { EchoResponder } from '@wintun-ts/session/packet';
+import { PcapngReader } from '@wintun-ts/session/capture';
+import { pcapngInterfaceDescription, pcapngSectionHeader } from '../src/capture/pcapng.js';
 import { PacketQueue, createInThreadDriver, createTestDriver, type InThreadDriver, type TestDriver } from '../src/testing.js';
 
 const walkerUrl = new URL('../../../test-support/surface-walker.mjs', import.meta.url).href;
@@ -176,6 +178,7 @@ it('every session export and Session method refuses bad values with a WintunErro
         settle: (session: Session) => drivers.get(session)!.inject(ip4(1)),
         dispose: (session: Session) => session.close(),
         terminal: ['close', Symbol.asyncDispose],
+        skip: { capture: 'a string argument is a file it creates: its checks are tested in capture.test.ts' },
       },
       SharedEvent: {
         create: () => new SharedEvent(),
@@ -184,6 +187,14 @@ it('every session export and Session method refuses bad values with a WintunErro
           if (!(await event.wait(100))) throw new Error('a set event did not wake wait()');
         },
         terminal: ['close'],
+      },
+      PcapngReader: {
+        create: () => new PcapngReader(),
+        check: (reader: PcapngReader) => {
+          reader.push(pcapngSectionHeader());
+          reader.push(pcapngInterfaceDescription('wt'));
+          if (reader.interfaces[0] !== 'wt') throw new Error('a fresh section was not read');
+        },
       },
       RateGate: { create: () => new RateGate(), check: (gate: RateGate) => void gate.shouldSpin() },
       SpinGate: { create: () => new SpinGate(), check: (gate: SpinGate) => void gate.nextSpinMs() },

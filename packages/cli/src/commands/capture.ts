@@ -7,15 +7,19 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { EXIT_CODES_HELP, intOption, stringOption, type Command } from '../command.js';
+import { EXIT_CODES_HELP, intOption, secondsOption, stringOption, type Command, type CommandContext, type OptionValues } from '../command.js';
 import { fileError, UsageError } from '../errors.js';
 import { parseTunnelConfig, runTunnel, TUNNEL_OPTIONS, TUNNEL_OPTIONS_HELP } from '../tunnel.js';
 import { PcapWriter, PCAP_DEFAULT_MAX_BUFFERED, PCAP_DEFAULT_SNAPLEN, type PcapCloseResult } from '../pcap.js';
+import { openCapture, runAttachedCapture } from '../attach.js';
+import { flag } from '../command.js';
+import { writeLine, interruptExitCode } from '../io.js';
+import type { CaptureFilter, CaptureHandle } from '@wintun-ts/adapter/capture';
 
 /** The `capture` command. */
 export const captureCommand: Command = {
   name: 'capture',
-  summary: 'write packets leaving the system through an adapter to pcap (file or stdout)',
+  summary: "capture an adapter's packets to pcapng/pcap (a running application's, or its own session)",
   positionals: ['name'],
   options: {
     ...TUNNEL_OPTIONS,
@@ -23,10 +27,21 @@ export const captureCommand: Command = {
     count: { type: 'string', short: 'c' },
     snaplen: { type: 'string', short: 's' },
     buffer: { type: 'string' },
+    format: { type: 'string', short: 'F' },
+    direction: { type: 'string', short: 'D' },
+    own: { type: 'boolean' },
   },
-  help: `Usage: wintun-ts capture <name> -w FILE|- [--count N] [--duration S] [up options]
+  help: `Usage: wintun-ts capture <name> -w FILE|- [--format pcapng|pcap] [--direction in|out|both]
+                         [--count N] [--duration S] [--own] [up options]
 
-Runs the session of adapter <name> like 'wintun-ts up' (creating and configuring the adapter
+When an application runs adapter <name> and serves its capture endpoint (a session started with
+captureEndpoint: true, or 'wintun-ts up --serve-capture'), capture attaches to it: every packet
+in both directions, with direction flags (pcapng), while the application keeps running; several
+captures (and Wireshark, see 'wintun-ts extcap') may attach at once, and none slows it down (a
+reader that does not keep up loses packets, counted in the file). The application's own packets
+are 'in' (it injected them), the system's are 'out' (the application received them).
+
+Otherwise (or with --own) it runs the session of adapter <name> like 'wintun-ts up' (creating and configuring the adapter
 when --address etc. are given) and writes every packet the system sends through the adapter to
 a pcap file with link type RAW (101): Wireshark and tcpdump read it as plain IPv4/IPv6. With
 '-w -' the pcap stream goes to stdout (nothing else is written there) for a live view:
@@ -35,7 +50,11 @@ A Wintun adapter has one session at a time: capture instead of 'up', and add --e
 answering ping while capturing. Packets injected by the session (echo replies) are not captured.
 
 Options:
-  -w, --write FILE|-   pcap output file, or '-' for stdout (required)
+  -w, --write FILE|-   output file, or '-' for stdout (required)
+  -F, --format F       pcapng (default when attached; direction flags, drop counts) or pcap
+                       (default with an own session, which then captures what it receives)
+  -D, --direction D    in, out or both (default both)
+      --own            never attach: run an own session as described above
   -c, --count N        stop after N packets
   -s, --snaplen N      bytes kept per packet, 1-65535 (default 65535)
       --buffer BYTES   most pcap data queued for a slow reader, 0x10000-0x40000000
@@ -54,6 +73,14 @@ ${EXIT_CODES_HELP}`,
   async run({ io, values, positionals }) {
     const target = stringOption(values, 'write');
     if (target === undefined) throw new UsageError('missing -w FILE (or -w - for stdout).', 'capture', { fix: "Add -w capture.pcap, or -w - to pipe into 'wireshark -k -i -' or 'tcpdump -r -'." });
+    const formatText = stringOption(values, 'format');
+    if (formatText !== undefined && formatText !== 'pcapng' && formatText !== 'pcap') throw new UsageError(`--format is pcapng or pcap, got '${formatText}'.`, 'capture');
+    const direction = stringOption(values, 'direction') ?? 'both';
+    if (direction !== 'in' && direction !== 'out' && direction !== 'both') throw new UsageError(`--direction is in, out or both, got '${direction}'.`, 'capture');
+    if (!flag(values, 'own')) {
+      const attached = await attach(io, values, positionals[0] ?? '', target, formatText ?? 'pcapng', direction);
+      if (attached !== null) return attached;
+    }
     const count = intOption(values, 'count', 1, Number.MAX_SAFE_INTEGER, 'capture');
     const snaplen = intOption(values, 'snaplen', 1, PCAP_DEFAULT_SNAPLEN, 'capture') ?? PCAP_DEFAULT_SNAPLEN;
     const buffer = intOption(values, 'buffer', 0x10000, 0x40000000, 'capture') ?? PCAP_DEFAULT_MAX_BUFFERED;
@@ -64,7 +91,8 @@ ${EXIT_CODES_HELP}`,
     // The file is opened and its header written before any adapter is touched, so a bad path, a
     // missing permission or a full disk fails at once with ERR_WINTUN_FILE and nothing to undo.
     const out: Writable = toStdout ? io.stdout : await openFile(target);
-    const pcap = new PcapWriter(out, snaplen, { maxBufferedBytes: buffer });
+    const pcapng = formatText === 'pcapng';
+    const pcap = new PcapWriter(out, snaplen, { maxBufferedBytes: buffer, header: !pcapng });
     if (!toStdout) {
       const header = await Promise.race([new Promise<unknown>((resolve) => out.write(new Uint8Array(0), (error) => resolve(error ?? undefined))), pcap.failed]);
       if (header !== undefined && header !== null) {
@@ -72,21 +100,33 @@ ${EXIT_CODES_HELP}`,
         throw fileError(target, header, 'writing the capture to');
       }
     }
+    let ng: CaptureHandle | undefined;
     let closed: PcapCloseResult | undefined;
     const finish = async (): Promise<PcapCloseResult> => (closed ??= await pcap.close({ end: !toStdout, timeoutMs: CLOSE_TIMEOUT_MS }));
     try {
       const code = await runTunnel(io, config, {
         count,
         failed: pcap.failed.then((error) => (isClosedPipe(error) ? new PipeClosed() : toStdout ? error : fileError(target, error, 'writing the capture to'))),
-        onPacket(bytes, offset, length) {
-          pcap.write(bytes.subarray(offset, offset + length));
-        },
+        onPacket: pcapng
+          ? undefined
+          : (bytes, offset, length) => {
+              pcap.write(bytes.subarray(offset, offset + length));
+            },
+        onSession: pcapng
+          ? (session, name) => {
+              ng = session.capture(out, { direction, interfaceName: name, end: false, maxPendingBytes: buffer });
+            }
+          : undefined,
         // Runs after the adapter is torn down, before the summary: the counts are final.
         beforeSummary: async () => {
+          if (ng !== undefined) await ng.close();
           await finish();
         },
-        statusExtra: () => ` | captured ${pcap.count}${pcap.dropped > 0 ? `, ${pcap.dropped} dropped (slow reader)` : ''}`,
-        summary: () => ({ captured: pcap.count, captureDrops: pcap.dropped, captureUnwrittenBytes: closed?.unwrittenBytes ?? 0, file: toStdout ? '-' : target }),
+        statusExtra: () => (ng !== undefined ? ` | captured ${ng.stats.packets}${ng.stats.dropped > 0 ? `, ${ng.stats.dropped} dropped (slow reader)` : ''}` : ` | captured ${pcap.count}${pcap.dropped > 0 ? `, ${pcap.dropped} dropped (slow reader)` : ''}`),
+        summary: () =>
+          ng !== undefined
+            ? { captured: ng.stats.packets, captureDrops: ng.stats.dropped, captureUnwrittenBytes: 0, file: toStdout ? '-' : target }
+            : { captured: pcap.count, captureDrops: pcap.dropped, captureUnwrittenBytes: closed?.unwrittenBytes ?? 0, file: toStdout ? '-' : target },
         summaryText: () => captureText(pcap, closed, buffer),
         jsonToStdout: !toStdout,
       });
@@ -99,6 +139,40 @@ ${EXIT_CODES_HELP}`,
     }
   },
 };
+
+/**
+ * Attaches to the capture endpoint of a running application serving `name`.
+ *
+ * @returns the exit code, or null when no application serves that adapter (capture then runs
+ *   its own session).
+ */
+async function attach(io: CommandContext['io'], values: OptionValues, name: string, target: string, format: 'pcapng' | 'pcap', direction: CaptureFilter): Promise<number | null> {
+  if (name.length === 0) return null;
+  const socket = await openCapture(name, direction);
+  if (socket === null) return null;
+  const count = intOption(values, 'count', 1, Number.MAX_SAFE_INTEGER, 'capture');
+  const durationMs = secondsOption(values, 'duration', 'capture');
+  const toStdout = target === '-';
+  if (toStdout && io.stdoutIsTTY) {
+    socket.destroy();
+    throw new UsageError('refusing to write binary capture data to a terminal.', 'capture', { fix: "Pipe it ('| wireshark -k -i -') or use -w FILE." });
+  }
+  let out: Writable;
+  try {
+    out = toStdout ? io.stdout : await openFile(target);
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  const quiet = flag(values, 'quiet');
+  if (!quiet) writeLine(io.stderr, `wintun-ts: attached to the application running ${name} (${format}, direction ${direction}). Ctrl-C to stop.`);
+  const result = await runAttachedCapture(socket, { name, out, format, direction, count, durationMs, signal: io.signal });
+  if (!toStdout) await new Promise<void>((resolve) => out.end(() => resolve()));
+  const summary = { attached: true, captured: result.packets, captureDrops: result.dropped, stoppedBy: result.reason, file: toStdout ? '-' : target };
+  if (flag(values, 'json') && !toStdout) writeLine(io.stdout, JSON.stringify(summary));
+  else if (!quiet) writeLine(io.stderr, `wintun-ts: captured ${result.packets} packets${result.dropped > 0 ? `, ${result.dropped} dropped by the application's capture (this reader was too slow)` : ''}; stopped by ${result.reason}.`);
+  return result.reason === 'signal' ? interruptExitCode(io.signal) : 0;
+}
 
 /** How long the end of a capture waits for its reader (or disk) to take the last records. */
 const CLOSE_TIMEOUT_MS = 1500;

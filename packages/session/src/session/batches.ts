@@ -10,6 +10,7 @@
  */
 import { RING_EMPTY, WintunError, type SendRingReader } from '@wintun-ts/ring';
 import { type SessionCore, describe, invalid, isEnd } from './core.js';
+import { EPB_FLAG_OUTBOUND } from '../capture/pcapng.js';
 import type { DllPacket } from './dll.js';
 import type { Receiver } from './receiver.js';
 import type { BatchOptions, PacketBatch } from './types.js';
@@ -170,6 +171,8 @@ export class BatchIterator implements AsyncIterableIterator<PacketBatch> {
     }
     batch.count = n;
     this.#receiver.countReceived(n, total);
+    const tap = this.#core.tap;
+    if (tap !== null) for (let i = 0; i < n; i++) tap.record(EPB_FLAG_OUTBOUND, batch.bytes, offsets[i]!, lengths[i]!);
     return n;
   }
 

@@ -8,6 +8,7 @@
 import { WintunError } from '@wintun-ts/ring';
 import type { WintunErrorCode } from '@wintun-ts/ring';
 import type { ReceiveOptions, SessionStats } from './types.js';
+import type { CaptureTap } from '../capture/tap.js';
 
 /** Life of a session: `open`, then one final state (`eof`/`failed` by the driver), then `closing`/`closed`. */
 export type State = 'open' | 'eof' | 'failed' | 'closing' | 'closed';
@@ -128,7 +129,10 @@ export class SessionCore {
     spinHits: 0,
     writeSignals: 0,
     guardResignals: 0,
+    captureDrops: 0,
   };
+  /** The capture tap while someone captures, else null (the packet paths test this one field). */
+  tap: CaptureTap | null = null;
   /** Set by the façade: moves the session to a final state (driver ended or failed). */
   enterFinal: (state: 'eof' | 'failed', error: WintunError) => void = () => undefined;
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { RING_EMPTY, RING_EOF, SendRingReader, WintunError } from '@wintun-ts/ring';
+import { EPB_FLAG_OUTBOUND } from '../capture/pcapng.js';
 import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
 import type { RateGate, SpinGate } from '../rate.js';
@@ -146,6 +147,7 @@ export class Receiver {
     const reader = this.reader!;
     const bytes = this.#ring!.bytes;
     const core = this.#core;
+    const tap = core.tap;
     let n = 0;
     let total = 0;
     try {
@@ -166,6 +168,7 @@ export class Receiver {
         const size = reader.lastSize;
         n++;
         total += size;
+        if (tap !== null) tap.record(EPB_FLAG_OUTBOUND, bytes, offset, size);
         try {
           fn(bytes, offset, size);
         } finally {
@@ -212,6 +215,8 @@ export class Receiver {
     const offset = this.receiveFirst();
     if (offset === RING_EMPTY) return RING_EMPTY;
     this.countReceived(1, this.reader!.lastSize);
+    const tap = this.#core.tap;
+    if (tap !== null) tap.record(EPB_FLAG_OUTBOUND, this.#ring!.bytes, offset, this.reader!.lastSize);
     return offset;
   }
 
@@ -221,7 +226,10 @@ export class Receiver {
    */
   dllFirst(dll: DllPackets): DllPacket | null {
     try {
-      return dll.receive();
+      const p = dll.receive();
+      const tap = this.#core.tap;
+      if (p !== null && tap !== null) tap.record(EPB_FLAG_OUTBOUND, p.bytes, 0, p.bytes.byteLength);
+      return p;
     } catch (error) {
       if (error instanceof WintunError && error.code === 'ERR_WINTUN_EOF') {
         const e = sessionError('ERR_WINTUN_EOF', 'The driver ended the session (WintunReceivePacket: ERROR_HANDLE_EOF): the adapter is going away. Close the session.', error);
@@ -272,6 +280,8 @@ export class Receiver {
           } catch {
             break; // an end condition is left for the next call
           }
+          const tap = core.tap;
+          if (p !== null && tap !== null) tap.record(EPB_FLAG_OUTBOUND, p.bytes, 0, p.bytes.byteLength);
         }
         if (p === null) break;
         const size = p.bytes.byteLength;

@@ -11,6 +11,7 @@
 import { RING_EOF, RING_FULL, ReceiveRingWriter, WintunError, tunPacketAlign } from '@wintun-ts/ring';
 import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
+import { EPB_FLAG_INBOUND } from '../capture/pcapng.js';
 import { type SessionCore, checkFunction, checkPacket, checkSize, checkWaitOptions, invalid, now, sessionError } from './core.js';
 import type { DllPacket, DllPackets } from './dll.js';
 import type { OldDriverGuard } from './guard.js';
@@ -114,6 +115,8 @@ export class Sender {
     }
     if (!this.#core.usable) return false; // fill closed the session and its ring
     if (more === true) {
+      const tap = this.#core.tap;
+      if (tap !== null) tap.record(EPB_FLAG_INBOUND, this.#ring!.bytes, offset, size);
       this.writer!.commitDeferred(offset);
       this.#core.stats.packetsSent++;
       this.#core.stats.bytesSent += size;
@@ -149,6 +152,7 @@ export class Sender {
     let sent = 0;
     const writer = this.writer!;
     const bytes = this.#ring!.bytes;
+    const tap = this.#core.tap;
     let total = 0;
     try {
       for (let i = 0; i < packets.length; i++) {
@@ -157,6 +161,7 @@ export class Sender {
         const offset = this.#allocate(size);
         if (offset === RING_FULL) break;
         if (size > 0) bytes.set(packet, offset);
+        if (tap !== null) tap.record(EPB_FLAG_INBOUND, bytes, offset, size);
         // Commit now, publish once for the whole batch (one Tail store, fence and Alertable load).
         writer.commitDeferred(offset);
         total += size;
@@ -304,6 +309,8 @@ export class Sender {
 
   #commit(offset: number, size: number): void {
     const stats = this.#core.stats;
+    const tap = this.#core.tap;
+    if (tap !== null) tap.record(EPB_FLAG_INBOUND, this.#ring!.bytes, offset, size);
     if (this.writer!.commit(offset)) {
       stats.writeSignals++;
       this.#writeEvent.set();
@@ -342,6 +349,13 @@ export class Sender {
     }
   }
 
+  /** 'dll' engine: hands a filled packet to `WintunSendPacket` (the capture tap sees it first). */
+  #dllPublish(dll: DllPackets, p: DllPacket): void {
+    const tap = this.#core.tap;
+    if (tap !== null) tap.record(EPB_FLAG_INBOUND, p.bytes, 0, p.bytes.byteLength);
+    dll.send(p);
+  }
+
   /** 'dll' engine `send`: allocate, copy, `WintunSendPacket`. */
   #dllSend(dll: DllPackets, packet: Uint8Array): boolean {
     const size = packet.byteLength;
@@ -351,7 +365,7 @@ export class Sender {
       return false;
     }
     if (size > 0) p.bytes.set(packet);
-    dll.send(p);
+    this.#dllPublish(dll, p);
     this.#core.stats.packetsSent++;
     this.#core.stats.bytesSent += size;
     return true;
@@ -377,7 +391,7 @@ export class Sender {
       dll.discard(p);
       return false;
     }
-    dll.send(p);
+    this.#dllPublish(dll, p);
     this.#core.stats.packetsSent++;
     this.#core.stats.bytesSent += size;
     return true;
@@ -401,7 +415,7 @@ export class Sender {
           dll.discard(p);
           throw sessionError('ERR_WINTUN_CLOSED', 'The session was closed; the slot was not sent.');
         }
-        dll.send(p);
+        this.#dllPublish(dll, p);
         this.#core.stats.packetsSent++;
         this.#core.stats.bytesSent += size;
       },

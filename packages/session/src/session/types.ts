@@ -264,5 +264,10 @@ export interface SessionStats {
   writeSignals: number;
   /** Times the old-driver guard set the write event again for a stalled Receive ring. */
   guardResignals: number;
+  /**
+   * Packet records a capture lost (summed over its readers): the capture buffer was full or a
+   * reader's stream was not keeping up. The packets themselves were not affected.
+   */
+  captureDrops: number;
 }
 
