@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // wintun-ts benchmarks side by side with a native C baseline. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7,8] [--out bench/results/latest.json]
+//   node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7,8,9] [--out bench/results/latest.json]
 //
 // Compiles bench/native/*.c with the machine's gcc (-O2 -pthread) into bench/native/build/ on
 // every run, runs every measurement in its own child process (C and wintun-ts alternating, cell by
@@ -24,10 +24,10 @@ const jsDir = join(here, 'js');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const rowsArg = valueOf('--rows');
-const rows = new Set((rowsArg ?? '1,2,3,4,5,6,7,8').split(',').map((s) => Number(s.trim())));
+const rows = new Set((rowsArg ?? '1,2,3,4,5,6,7,8,9').split(',').map((s) => Number(s.trim())));
 const outPath = valueOf('--out') ?? join(here, 'results', 'latest.json');
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7,8] [--out FILE]');
+  console.log('usage: node bench/run.mjs [--quick] [--rows 1,2,3,4,5,6,7,8,9] [--out FILE]');
   process.exit(0);
 }
 function valueOf(flag) {
@@ -791,6 +791,38 @@ if (rows.has(8)) {
       body.push([label, fmt.us(js?.p50Ns), fmt.us(js?.p99Ns), fmt.us(out.c?.p50Ns), fmt.us(out.c?.p99Ns), fmt.ratio(r50), res50, fmt.ratio(r99), res99]);
     }
     table(['cell', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', '<=2x', 'p99 ts/C', '<=2x'], body);
+  }
+}
+
+// ------------------------------------------------------------------------------- row 9 --------
+if (rows.has(9)) {
+  log('\n[9] Receive forms of a Session, one thread (in-thread driver), 64 B: ns and heap bytes per packet');
+  if (jsReason) {
+    log(`    SKIPPED: ${jsReason}`);
+    results.skipped.forms = jsReason;
+  } else {
+    const packets = quick ? 400_000 : 2_000_000;
+    const data = [];
+    for (const batch of [32, 1]) {
+      try {
+        const [r] = runJson(process.execPath, ['--expose-gc', join(jsDir, 'iterator.mjs'), '--packets', String(packets), '--batch', String(batch)], 300000);
+        if (r) data.push(r);
+      } catch (e) {
+        note(e.message);
+      }
+    }
+    results.rows.forms = data;
+    const body = [];
+    for (const r of data) {
+      for (const form of ['drain', 'drain+await', 'iterator', 'lease']) {
+        const cell = r[form];
+        if (cell === undefined) continue;
+        const ratio = cell.nsPerPacket / r.drain.nsPerPacket;
+        const verdict = form === 'iterator' ? target(9, `iterator within 2x of drain per packet, ${r.batch} per batch`, ratio, '<= 2x', ratio <= 2) : 'info';
+        body.push([`${form}, ${r.batch}/batch`, fmt.f(cell.nsPerPacket, 1), fmt.f(cell.bytesPerPacket), fmt.ratio(ratio), verdict]);
+      }
+    }
+    if (body.length) table(['form', 'ns/pkt', 'B/pkt', 'vs drain', 'target'], body);
   }
 }
 

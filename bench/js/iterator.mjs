@@ -111,5 +111,5 @@ for (const [name, run] of Object.entries(forms)) {
   };
 }
 results.iteratorVsDrain = Math.round((results.iterator.nsPerPacket / results.drain.nsPerPacket) * 100) / 100;
-console.log(JSON.stringify({ packets: PACKETS, batch: B, size: SIZE, node: process.version, ...results, sink: sink > 0 }, null, 1));
+console.log(JSON.stringify({ packets: PACKETS, batch: B, size: SIZE, node: process.version, ...results, sink: sink > 0 }));
 await session.close();

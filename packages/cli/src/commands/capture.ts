@@ -42,17 +42,19 @@ reader that does not keep up loses packets, counted in the file). The applicatio
 are 'in' (it injected them), the system's are 'out' (the application received them).
 
 Otherwise (or with --own) it runs the session of adapter <name> like 'wintun-ts up' (creating and configuring the adapter
-when --address etc. are given) and writes every packet the system sends through the adapter to
-a pcap file with link type RAW (101): Wireshark and tcpdump read it as plain IPv4/IPv6. With
-'-w -' the pcap stream goes to stdout (nothing else is written there) for a live view:
+when --address etc. are given) and writes every packet through the adapter, both directions, as
+pcapng (link type RAW, 101): Wireshark and tcpdump read it as plain IPv4/IPv6 with direction
+flags. '--format pcap' writes classic pcap of what the system sends into the adapter only (pcap
+has no direction). With '-w -' the stream goes to stdout (nothing else is written there) for a
+live view:
   wintun-ts capture wt0 -w - | wireshark -k -i -
 A Wintun adapter has one session at a time: capture instead of 'up', and add --echo to keep
-answering ping while capturing. Packets injected by the session (echo replies) are not captured.
+answering ping while capturing.
 
 Options:
   -w, --write FILE|-   output file, or '-' for stdout (required)
-  -F, --format F       pcapng (default when attached; direction flags, drop counts) or pcap
-                       (default with an own session, which then captures what it receives)
+  -F, --format F       pcapng (default: direction flags, drop counts) or pcap (no direction:
+                       with an own session, what it receives)
   -D, --direction D    in, out or both (default both)
       --own            never attach: run an own session as described above
   -c, --count N        stop after N packets
@@ -91,7 +93,7 @@ ${EXIT_CODES_HELP}`,
     // The file is opened and its header written before any adapter is touched, so a bad path, a
     // missing permission or a full disk fails at once with ERR_WINTUN_FILE and nothing to undo.
     const out: Writable = toStdout ? io.stdout : await openFile(target);
-    const pcapng = formatText === 'pcapng';
+    const pcapng = (formatText ?? 'pcapng') === 'pcapng';
     const pcap = new PcapWriter(out, snaplen, { maxBufferedBytes: buffer, header: !pcapng });
     if (!toStdout) {
       const header = await Promise.race([new Promise<unknown>((resolve) => out.write(new Uint8Array(0), (error) => resolve(error ?? undefined))), pcap.failed]);
@@ -127,7 +129,7 @@ ${EXIT_CODES_HELP}`,
           ng !== undefined
             ? { captured: ng.stats.packets, captureDrops: ng.stats.dropped, captureUnwrittenBytes: 0, file: toStdout ? '-' : target }
             : { captured: pcap.count, captureDrops: pcap.dropped, captureUnwrittenBytes: closed?.unwrittenBytes ?? 0, file: toStdout ? '-' : target },
-        summaryText: () => captureText(pcap, closed, buffer),
+        summaryText: () => captureText(ng !== undefined ? ng.stats.dropped : pcap.dropped, closed, buffer),
         jsonToStdout: !toStdout,
       });
       return code;
@@ -178,9 +180,9 @@ async function attach(io: CommandContext['io'], values: OptionValues, name: stri
 const CLOSE_TIMEOUT_MS = 1500;
 
 /** The closing line about the capture itself: drops and discarded bytes, when there were any. */
-function captureText(pcap: PcapWriter, closed: PcapCloseResult | undefined, buffer: number): string | undefined {
+function captureText(dropped: number, closed: PcapCloseResult | undefined, buffer: number): string | undefined {
   const parts: string[] = [];
-  if (pcap.dropped > 0) parts.push(`${pcap.dropped} packets were dropped because the pcap reader did not keep up (${buffer / 1024} KiB buffer; --buffer raises it)`);
+  if (dropped > 0) parts.push(`${dropped} packets were dropped because the pcap reader did not keep up (${buffer / 1024} KiB buffer; --buffer raises it)`);
   if (closed !== undefined && closed.unwrittenBytes > 0) parts.push(`the last ${closed.unwrittenBytes} bytes were discarded because the reader stopped reading`);
   return parts.length === 0 ? undefined : `wintun-ts: capture: ${parts.join('; ')}.`;
 }
