@@ -24,6 +24,8 @@
 // reason; otherwise the walk reports it. `goodArgs` (keyed "fn", "Class.method" or "new Class")
 // gives a valid argument list: each position is then replaced by each bad value in turn, so the
 // later positions are exercised too; without one, the earlier positions are left missing.
+// A class's own static methods are walked as "Class.method" (goodArgs and skip use that key;
+// `skip` also takes "new Class" for a constructor users cannot call, e.g. a private one).
 //
 // The import of this file is computed at run time because scripts/check-layers forbids a
 // relative import that leaves a package; it is test support, not a layer.
@@ -156,6 +158,17 @@ function argLists(key, fnLength, goodArgs) {
   return lists;
 }
 
+/** Own static methods of a class (inherited statics are walked with the class that declares them). */
+function staticMethodNames(cls) {
+  const names = [];
+  for (const key of Object.getOwnPropertyNames(cls)) {
+    if (key === 'prototype' || key === 'length' || key === 'name') continue;
+    const d = Object.getOwnPropertyDescriptor(cls, key);
+    if (d && typeof d.value === 'function') names.push(key);
+  }
+  return names;
+}
+
 function methodNames(instance) {
   const names = new Set();
   for (let proto = Object.getPrototypeOf(instance); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
@@ -197,9 +210,21 @@ export async function walkSurface(spec) {
       walked.add(name);
       if (isClass(value)) {
         classes.set(name, value);
-        for (const { label, args } of argLists(`new ${name}`, value.length, goodArgs)) {
-          calls++;
-          await judge(`${specifier}: new ${name}${label}`, () => new value(...args), timeoutMs, failures);
+        if (!(`new ${name}` in skip)) {
+          for (const { label, args } of argLists(`new ${name}`, value.length, goodArgs)) {
+            calls++;
+            await judge(`${specifier}: new ${name}${label}`, () => new value(...args), timeoutMs, failures);
+          }
+        }
+        // Static methods (factories such as Adapter.create) are entry points too.
+        for (const method of staticMethodNames(value)) {
+          const key = `${name}.${method}`;
+          if (key in skip) continue;
+          walked.add(key);
+          for (const { label, args } of argLists(key, value[method].length, goodArgs)) {
+            calls++;
+            await judge(`${specifier}: ${key}${label}`, () => value[method](...args), timeoutMs, failures);
+          }
         }
         continue;
       }

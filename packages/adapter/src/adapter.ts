@@ -6,7 +6,7 @@
 import { WintunError, type Session } from '@wintun-ts/session';
 import { serveCaptureEndpoint } from '@wintun-ts/session/capture';
 import { parseEndpointOption, parseStartSessionOptions } from './session-options.js';
-import { networkOf, parseCidr, parseIp, validateAdapterName, validateTunnelType, normalizeGuid } from './net.js';
+import { checkOptionsBag, describeValue, networkOf, parseCidr, parseIp, validateAdapterName, validateTunnelType, normalizeGuid } from './net.js';
 import type {
   AdapterAddress,
   AdapterBackend,
@@ -21,11 +21,33 @@ import type {
 } from './types.js';
 
 /**
+ * Checks the options every static method shares (`AdapterOpenOptions`, and `persistent` of
+ * `AdapterCreateOptions`) before any platform code runs.
+ *
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` naming the method and the field.
+ */
+function checkAdapterOptions(what: string, options: unknown): void {
+  checkOptionsBag(what, options);
+  if (options === undefined) return;
+  const o = options as { dllPath?: unknown; logger?: unknown; persistent?: unknown };
+  if (o.dllPath !== undefined && (typeof o.dllPath !== 'string' || o.dllPath === '' || o.dllPath.includes('\0'))) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${what}: options.dllPath must be the path of wintun.dll (a non-empty string), got ${describeValue(o.dllPath)}.`);
+  }
+  if (o.logger !== undefined && typeof o.logger !== 'function') {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${what}: options.logger must be a function (level, message, timestamp) => void, got ${describeValue(o.logger)}.`);
+  }
+  if (o.persistent !== undefined && typeof o.persistent !== 'boolean') {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${what}: options.persistent must be a boolean, got ${describeValue(o.persistent)}.`);
+  }
+}
+
+/**
  * The platform backend of a call: the one injected through `options.platform` (tests, from
  * `@wintun-ts/adapter/testing`), else this process's own, loaded on first use so that importing the
  * adapter loads neither platform's code.
  */
-async function platform(options: AdapterOpenOptions | undefined): Promise<PlatformBackend> {
+async function platform(options: AdapterOpenOptions | undefined, what: string): Promise<PlatformBackend> {
+  checkAdapterOptions(what, options);
   const injected = options?.platform;
   if (injected !== undefined) {
     if (typeof injected !== 'object' || injected === null || typeof injected.create !== 'function') {
@@ -46,11 +68,26 @@ async function platform(options: AdapterOpenOptions | undefined): Promise<Platfo
   }
 }
 
+/** Proves a construction comes from `Adapter.create`/`Adapter.open` (module-private). */
+const CONSTRUCT = Symbol('Adapter.construct');
+
 function checkMtu(mtu: unknown): number {
   if (typeof mtu !== 'number' || !Number.isInteger(mtu) || mtu < 576 || mtu > 65535) {
-    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `mtu must be an integer between 576 and 65535, got ${String(mtu)}.`);
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `mtu must be an integer between 576 and 65535, got ${describeValue(mtu)}.`);
   }
   return mtu;
+}
+
+/** DNS search domains: an array of non-empty strings without commas, whitespace or NUL (both platforms). */
+function checkSearchDomains(searchDomains: unknown): void {
+  if (!Array.isArray(searchDomains)) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `setDns: searchDomains must be an array of domain names (or left out), got ${describeValue(searchDomains)}.`);
+  }
+  for (const item of searchDomains as unknown[]) {
+    if (typeof item !== 'string' || item === '' || /[,\s\0]/.test(item)) {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `setDns: a search domain must be a non-empty string without commas or whitespace, got ${describeValue(item)}.`);
+    }
+  }
 }
 
 function parseRoute(route: RouteOptions): ParsedRoute {
@@ -64,7 +101,7 @@ function parseRoute(route: RouteOptions): ParsedRoute {
   }
   const metric = route.metric ?? null;
   if (metric !== null && (!Number.isInteger(metric) || metric < 0 || metric > 0xffffffff)) {
-    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `A route metric is an integer in [0, 4294967295], got ${String(metric)}.`);
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `A route metric is an integer in [0, 4294967295], got ${describeValue(metric)}.`);
   }
   return { destination, gateway, metric };
 }
@@ -91,42 +128,53 @@ export class Adapter implements AsyncDisposable {
   /** Set once close() or delete() began: no new start, and a start in flight closes its session. */
   #teardown = false;
 
-  private constructor(backend: AdapterBackend) {
+  /**
+   * Not for users: {@link Adapter.create} and {@link Adapter.open} make adapters.
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when called from outside (from JavaScript,
+   *   where TypeScript's `private` is not enforced).
+   */
+  private constructor(backend: AdapterBackend, token?: symbol) {
+    if (token !== CONSTRUCT) {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'Adapters are made by Adapter.create() or Adapter.open(), not by new Adapter().');
+    }
     this.#backend = backend;
   }
 
   /**
    * Creates an adapter (elevation / CAP_NET_ADMIN required).
    *
-   * @throws WintunError `ERR_WINTUN_NAME_INVALID`, `ERR_WINTUN_NAME_TAKEN`,
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (options not an object, or a field of the
+   *   wrong type: checked before any platform code runs), `ERR_WINTUN_NAME_INVALID`, `ERR_WINTUN_NAME_TAKEN`,
    *   `ERR_WINTUN_ACCESS_DENIED`, `ERR_WINTUN_DLL_NOT_FOUND` (Windows), `ERR_WINTUN_UNSUPPORTED_PLATFORM`.
    */
   static async create(options: AdapterCreateOptions): Promise<Adapter> {
     if (typeof options !== 'object' || options === null) {
       throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'Adapter.create takes an options object: { name, tunnelType?, guid? }.');
     }
-    const p = await platform(options);
+    const p = await platform(options, 'Adapter.create');
     validateAdapterName(options.name, p.platform);
     if (options.tunnelType !== undefined) validateTunnelType(options.tunnelType);
     const guid = options.guid === undefined ? undefined : normalizeGuid(options.guid);
-    return new Adapter(await p.create({ ...options, guid }));
+    return new Adapter(await p.create({ ...options, guid }), CONSTRUCT);
   }
 
   /**
    * Opens an existing adapter by name. The returned object does not own the adapter: closing it
    * leaves the adapter in place.
    *
-   * @throws WintunError `ERR_WINTUN_ADAPTER_NOT_FOUND`, `ERR_WINTUN_ACCESS_DENIED`, `ERR_WINTUN_NAME_INVALID`.
+   * @throws WintunError `ERR_WINTUN_ADAPTER_NOT_FOUND`, `ERR_WINTUN_ACCESS_DENIED`, `ERR_WINTUN_NAME_INVALID`,
+   *   `ERR_WINTUN_INVALID_ARGUMENT` (malformed options).
    */
   static async open(name: string, options: AdapterOpenOptions = {}): Promise<Adapter> {
-    const p = await platform(options);
+    const p = await platform(options, 'Adapter.open');
     validateAdapterName(name, p.platform);
-    return new Adapter(await p.open(name, options));
+    return new Adapter(await p.open(name, options), CONSTRUCT);
   }
 
   /** Lists the adapters of this platform's kind (Wintun adapters on Windows, TUN devices on Linux). */
   static async list(options: AdapterOpenOptions = {}): Promise<AdapterInfo[]> {
-    return (await platform(options)).list(options);
+    return (await platform(options, 'Adapter.list')).list(options);
   }
 
   /**
@@ -135,7 +183,7 @@ export class Adapter implements AsyncDisposable {
    * @throws WintunError `ERR_WINTUN_DRIVER_NOT_LOADED` on Windows when no Wintun driver is loaded.
    */
   static async driverVersion(options: AdapterOpenOptions = {}): Promise<string> {
-    return (await platform(options)).driverVersion(options);
+    return (await platform(options, 'Adapter.driverVersion')).driverVersion(options);
   }
 
   /**
@@ -146,7 +194,7 @@ export class Adapter implements AsyncDisposable {
    *   mapped code of Wintun's last error when removal fails (e.g. adapters still exist).
    */
   static async deleteDriver(options: AdapterOpenOptions = {}): Promise<void> {
-    const p = await platform(options);
+    const p = await platform(options, 'Adapter.deleteDriver');
     if (p.deleteDriver === undefined) {
       throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `Adapter.deleteDriver() removes the Wintun driver on Windows; ${p.platform} has no driver package to remove.`);
     }
@@ -234,9 +282,14 @@ export class Adapter implements AsyncDisposable {
     return this.#live().setMtu(checkMtu(mtu));
   }
 
-  /** Brings the link administratively up (`true`) or down. */
+  /**
+   * Brings the link administratively up (`true`) or down (`false`).
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `up` is not a boolean (nothing changes).
+   */
   async setUp(up: boolean): Promise<void> {
-    return this.#live().setUp(up === true);
+    if (typeof up !== 'boolean') throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `setUp takes true (up) or false (down), got ${describeValue(up)}.`);
+    return this.#live().setUp(up);
   }
 
   /** Whether the link is administratively up. */
@@ -258,11 +311,14 @@ export class Adapter implements AsyncDisposable {
    * Sets the adapter's DNS servers and search domains (Windows: SetInterfaceDnsSettings, with the
    * registry as fallback on older Windows).
    *
-   * @throws WintunError `ERR_WINTUN_UNSUPPORTED_PLATFORM` on Linux, where DNS belongs to the
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `servers` or `searchDomains` is not an
+   *   array of strings (a search domain: non-empty, no commas or whitespace); `ERR_WINTUN_ADDRESS_INVALID`
+   *   for a malformed server address; `ERR_WINTUN_UNSUPPORTED_PLATFORM` on Linux, where DNS belongs to the
    *   resolver configuration (systemd-resolved, /etc/resolv.conf), not to the interface.
    */
   async setDns(servers: readonly string[], searchDomains: readonly string[] = []): Promise<void> {
     if (!Array.isArray(servers)) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'setDns takes an array of server addresses.');
+    checkSearchDomains(searchDomains);
     return this.#live().setDns(
       servers.map((s) => ({ ...parseIp(s), prefixLength: 0 })),
       searchDomains,

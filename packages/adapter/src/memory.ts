@@ -8,7 +8,7 @@
  */
 import { WintunError, type Session, type SessionOptions } from '@wintun-ts/session';
 import { createTestDriver, type TestDriver, type WorkerTestDriverOptions } from '@wintun-ts/session/testing';
-import { networkOf, type IpPrefix } from './net.js';
+import { checkOptionsBag, networkOf, type IpPrefix } from './net.js';
 import type { AdapterAddress, AdapterBackend, AdapterCreateOptions, AdapterInfo, ParsedRoute, PlatformBackend, StartSessionEngine } from './types.js';
 
 /**
@@ -62,6 +62,8 @@ const sameRoute = (a: ParsedRoute, b: ParsedRoute): boolean =>
  * Thread-safety: one platform belongs to one JS thread.
  */
 export function createMemoryPlatform(options: { readonly nameRules?: 'linux' | 'win32' | undefined; readonly driver?: Omit<WorkerTestDriverOptions, 'capacity'> | undefined } = {}): MemoryPlatform {
+  checkOptionsBag('createMemoryPlatform', options, { nameRules: ['linux', 'win32'] });
+  checkOptionsBag('createMemoryPlatform: driver', options.driver);
   const adapters = new Map<string, MemoryAdapterState>();
   let nextIndex = 1;
 

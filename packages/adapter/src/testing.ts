@@ -13,6 +13,8 @@
  * @module @wintun-ts/adapter/testing
  * @group Subpaths
  */
+import { WintunError } from '@wintun-ts/session';
+import { checkOptionsBag, describeValue } from './net.js';
 import type { PlatformBackend } from './types.js';
 import type { EmulatedDriver, EmulatedDriverOptions } from './windows/emulated.js';
 
@@ -56,6 +58,14 @@ export interface EmulatedWindowsPlatform {
  * @throws WintunError `ERR_WINTUN_UNSUPPORTED_PLATFORM` (from the first Win32 call) off Windows.
  */
 export async function createEmulatedWindowsPlatform(options: EmulatedDriverOptions = {}): Promise<EmulatedWindowsPlatform> {
+  checkOptionsBag('createEmulatedWindowsPlatform', options, { mode: ['echo', 'queues'] });
+  const { queueBytes, waitMs } = options;
+  if (queueBytes !== undefined && (typeof queueBytes !== 'number' || !Number.isInteger(queueBytes) || queueBytes < 0x20000 || queueBytes > 0x40000000 || queueBytes % 4 !== 0)) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `createEmulatedWindowsPlatform: options.queueBytes must be a multiple of 4 in [0x20000, 0x40000000], got ${describeValue(queueBytes)}.`);
+  }
+  if (waitMs !== undefined && (typeof waitMs !== 'number' || !(waitMs >= 0) || waitMs > 0x7fffffff)) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `createEmulatedWindowsPlatform: options.waitMs must be a number in [0, 2147483647], got ${describeValue(waitMs)}.`);
+  }
   const [{ createEmulatedDriver }, { createWindowsPlatform }] = await Promise.all([import('./windows/emulated.js'), import('./windows/backend.js')]);
   const driver = createEmulatedDriver(options);
   return { platform: createWindowsPlatform(driver), driver };

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Writable } from 'node:stream';
+import { badArgument, checkBytes, checkInteger, checkOptionsBag, checkWritable } from './check.js';
 
 /** libpcap magic for microsecond timestamps, written little-endian. */
 export const PCAP_MAGIC = 0xa1b2c3d4;
@@ -14,8 +15,28 @@ export const LINKTYPE_RAW = 101;
 /** Default snapshot length: the largest packet a Wintun ring carries. */
 export const PCAP_DEFAULT_SNAPLEN = 0xffff;
 
-/** The 24-byte pcap global header. */
+/** Microseconds in 2^32 seconds: the pcap timestamp's range. */
+const MAX_TIME_MICROS = 0x100000000n * 1_000_000n;
+
+function checkSnaplen(what: string, snaplen: unknown): asserts snaplen is number {
+  checkInteger(what, 'snaplen', snaplen, 1, 0x7fffffff);
+}
+
+function checkTime(what: string, timeMicros: unknown): asserts timeMicros is bigint {
+  if (typeof timeMicros !== 'bigint' || timeMicros < 0n || timeMicros >= MAX_TIME_MICROS) {
+    badArgument(what, 'timeMicros', 'a bigint of microseconds since the Unix epoch (e.g. nowMicros())', timeMicros);
+  }
+}
+
+/**
+ * The 24-byte pcap global header.
+ *
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `snaplen` is not an integer in
+ *   [1, 0x7FFFFFFF] or `linktype` not one in [0, 0xFFFFFFFF].
+ */
 export function pcapGlobalHeader(snaplen: number = PCAP_DEFAULT_SNAPLEN, linktype: number = LINKTYPE_RAW): Uint8Array {
+  checkSnaplen('pcapGlobalHeader', snaplen);
+  checkInteger('pcapGlobalHeader', 'linktype', linktype, 0, 0xffffffff);
   const b = new Uint8Array(24);
   const v = new DataView(b.buffer);
   v.setUint32(0, PCAP_MAGIC, true);
@@ -34,8 +55,14 @@ export function pcapGlobalHeader(snaplen: number = PCAP_DEFAULT_SNAPLEN, linktyp
  * @param timeMicros - capture time in microseconds since the Unix epoch.
  * @param capturedLength - bytes stored (at most the snapshot length).
  * @param originalLength - the packet's real length.
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `timeMicros` is not a bigint in
+ *   [0, 2^32 seconds), or a length is not an integer in [0, 0xFFFFFFFF] with
+ *   `capturedLength <= originalLength`.
  */
 export function pcapRecordHeader(timeMicros: bigint, capturedLength: number, originalLength: number): Uint8Array {
+  checkTime('pcapRecordHeader', timeMicros);
+  checkInteger('pcapRecordHeader', 'originalLength', originalLength, 0, 0xffffffff);
+  checkInteger('pcapRecordHeader', 'capturedLength', capturedLength, 0, originalLength);
   const b = new Uint8Array(16);
   const v = new DataView(b.buffer);
   v.setUint32(0, Number(timeMicros / 1_000_000n), true);
@@ -104,11 +131,16 @@ export class PcapWriter {
    *   not asked to ({@link PcapWriter.close}).
    * @param snaplen - bytes kept per packet (default 65535).
    * @param options - the buffer bound.
-   * @throws RangeError when `maxBufferedBytes` is not a positive integer.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `out` is not a writable stream,
+   *   `snaplen` not an integer in [1, 0x7FFFFFFF], or `maxBufferedBytes` not a positive integer
+   *   (nothing is written then).
    */
   constructor(out: Writable, snaplen: number = PCAP_DEFAULT_SNAPLEN, options: PcapWriterOptions = {}) {
+    checkWritable('new PcapWriter', 'out', out);
+    checkSnaplen('new PcapWriter', snaplen);
+    checkOptionsBag('new PcapWriter', options);
     const max = options.maxBufferedBytes ?? PCAP_DEFAULT_MAX_BUFFERED;
-    if (!Number.isSafeInteger(max) || max <= 0) throw new RangeError(`maxBufferedBytes must be a positive integer, got ${String(max)}.`);
+    checkInteger('new PcapWriter', 'options.maxBufferedBytes', max, 1, Number.MAX_SAFE_INTEGER);
     this.#out = out;
     this.#snaplen = snaplen;
     this.#max = max;
@@ -149,8 +181,13 @@ export class PcapWriter {
   /**
    * Appends one packet, or drops it when the queue would pass `maxBufferedBytes` or the stream
    * failed. Never blocks. Returns true when written, false when dropped (and counted).
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (nothing written or counted) when `packet`
+   *   is not a live `Uint8Array` or `timeMicros` not a bigint of microseconds.
    */
   write(packet: Uint8Array, timeMicros: bigint = nowMicros()): boolean {
+    checkBytes('PcapWriter.write', 'packet', packet);
+    checkTime('PcapWriter.write', timeMicros);
     const captured = Math.min(packet.length, this.#snaplen);
     const size = 16 + captured;
     const queued = this.#out.writableLength;
@@ -173,8 +210,13 @@ export class PcapWriter {
    * stream first (a file) and destroys it when the deadline passes. Never rejects; bounded.
    *
    * @param options - `end`: end (and on timeout destroy) the stream; `timeoutMs` (default 2000).
+   * @throws WintunError (rejection) `ERR_WINTUN_INVALID_ARGUMENT` for malformed options (the
+   *   stream is left as it is).
    */
   async close(options: { end?: boolean; timeoutMs?: number } = {}): Promise<PcapCloseResult> {
+    checkOptionsBag('PcapWriter.close', options);
+    if (options.end !== undefined && typeof options.end !== 'boolean') badArgument('PcapWriter.close', 'options.end', 'a boolean', options.end);
+    if (options.timeoutMs !== undefined) checkInteger('PcapWriter.close', 'options.timeoutMs', options.timeoutMs, 0, 0x7fffffff);
     const out = this.#out;
     const timeoutMs = options.timeoutMs ?? 2000;
     if (out.destroyed) return { flushed: out.writableLength === 0 && this.#error === undefined, unwrittenBytes: out.writableLength };

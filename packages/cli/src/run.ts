@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Command } from './command.js';
+import type { Command, CommandContext } from './command.js';
 import { EXIT_CODES_HELP, parseCommandArgs } from './command.js';
 import { Interrupted, reportFailure, UsageError, wantsJson } from './errors.js';
 import { ExitCode, flush, interruptExitCode, writeLine, type CliIo } from './io.js';
@@ -20,9 +20,11 @@ import { explainCommand } from './commands/explain.js';
 import { statusCommand } from './commands/status.js';
 import { extcapCommand } from './commands/extcap.js';
 import { cliVersion } from './package-info.js';
+import { badArgument, checkWritable, describeValue } from './check.js';
 
 /**
- * Every command, in the order `wintun-ts --help` lists them.
+ * Every command, in the order `wintun-ts --help` lists them. Each `run` checks its context and
+ * rejects with `ERR_WINTUN_INVALID_ARGUMENT` for a malformed one, before anything runs.
  *
  * @since 0.1.0
  */
@@ -39,7 +41,38 @@ export const commands: readonly Command[] = [
   driverVersionCommand,
   versionCommand,
   explainCommand,
-];
+].map(checked);
+
+/**
+ * A command whose `run` checks its context first (the commands are exported, so `run` is an entry
+ * point too): a malformed context rejects with `ERR_WINTUN_INVALID_ARGUMENT` before anything runs.
+ */
+function checked(command: Command): Command {
+  return Object.freeze({
+    ...command,
+    run: (context: CommandContext): Promise<number> => {
+      try {
+        checkContext(command.name, context);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return command.run(context);
+    },
+  });
+}
+
+function checkContext(name: string, context: unknown): asserts context is CommandContext {
+  const what = `commands[${JSON.stringify(name)}].run`;
+  if (typeof context !== 'object' || context === null) badArgument(what, 'context', 'a CommandContext { io, values, positionals }', context);
+  const c = context as { io?: unknown; values?: unknown; positionals?: unknown };
+  checkIo(c.io, what);
+  if (typeof c.values !== 'object' || c.values === null || Array.isArray(c.values)) badArgument(what, 'context.values', 'an object of option values', c.values);
+  for (const [key, value] of Object.entries(c.values)) {
+    const ok = value === undefined || typeof value === 'string' || typeof value === 'boolean' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+    if (!ok) badArgument(what, `context.values.${key}`, 'a string, a boolean or an array of strings', value);
+  }
+  if (!Array.isArray(c.positionals) || !c.positionals.every((p) => typeof p === 'string')) badArgument(what, 'context.positionals', 'an array of strings', c.positionals);
+}
 
 /** The top-level help text. */
 export function mainHelp(): string {
@@ -73,8 +106,9 @@ Docs: docs/guides/cli.md in the wintun-ts repository.`;
 
 /**
  * Runs `wintun-ts` with `argv` (the arguments after the program name) and resolves to the exit
- * code: 0 ok, 1 runtime error, 2 usage error, 130 interrupted by SIGINT, 143 by SIGTERM. Never
- * rejects: every error is printed to `io.stderr`. Long-running commands watch `io.signal` and
+ * code: 0 ok, 1 runtime error, 2 usage error (also when `argv` is not an array of strings), 130
+ * interrupted by SIGINT, 143 by SIGTERM. Every error is printed to `io.stderr`; the only
+ * rejection is `ERR_WINTUN_INVALID_ARGUMENT` when `io` is not a {@link CliIo} (nowhere to print). Long-running commands watch `io.signal` and
  * tear down (session closed, adapter closed or deleted) before resolving.
  *
  * @example
@@ -84,9 +118,27 @@ Docs: docs/guides/cli.md in the wintun-ts repository.`;
  * @since 0.1.0
  */
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  checkIo(io);
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) {
+    const bad = Array.isArray(argv) ? argv.find((a) => typeof a !== 'string') : argv;
+    const code = reportFailure(io, new UsageError(`the arguments must be an array of strings (process.argv.slice(2)), got ${describeValue(bad)}.`, null), { json: false, command: null });
+    await Promise.all([flush(io.stdout), flush(io.stderr)]);
+    return code;
+  }
   const code = await dispatch(argv, io);
   await Promise.all([flush(io.stdout), flush(io.stderr)]);
   return code;
+}
+
+/** Checks the io of {@link run}: two writable streams, two booleans and an AbortSignal. */
+function checkIo(io: unknown, what = 'run'): asserts io is CliIo {
+  if (typeof io !== 'object' || io === null) badArgument(what, 'io', 'a CliIo { stdout, stderr, stdoutIsTTY, stderrIsTTY, signal }', io);
+  const o = io as { stdout?: unknown; stderr?: unknown; stdoutIsTTY?: unknown; stderrIsTTY?: unknown; signal?: unknown };
+  checkWritable(what, 'io.stdout', o.stdout);
+  checkWritable(what, 'io.stderr', o.stderr);
+  if (typeof o.stdoutIsTTY !== 'boolean') badArgument(what, 'io.stdoutIsTTY', 'a boolean', o.stdoutIsTTY);
+  if (typeof o.stderrIsTTY !== 'boolean') badArgument(what, 'io.stderrIsTTY', 'a boolean', o.stderrIsTTY);
+  if (!(o.signal instanceof AbortSignal)) badArgument(what, 'io.signal', 'an AbortSignal', o.signal);
 }
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {

@@ -146,7 +146,10 @@ describe('pcap writer on a stalled stream (a reader that stopped reading)', () =
   });
 
   it('refuses a bound that is not a positive integer', () => {
-    expect(() => new PcapWriter(new PassThrough(), 100, { maxBufferedBytes: 0 })).toThrow(RangeError);
+    // A WintunError with the documented code (it was a raw RangeError).
+    for (const maxBufferedBytes of [0, -1, 1.5, Number.NaN, '64' as never]) {
+      expect(() => new PcapWriter(new PassThrough(), 100, { maxBufferedBytes })).toThrow(expect.objectContaining({ code: 'ERR_WINTUN_INVALID_ARGUMENT' }));
+    }
   });
 });
 

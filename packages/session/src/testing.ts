@@ -25,6 +25,10 @@ import { Session } from './session.js';
 import type { ReceiveOptions, SessionOptions } from './session.js';
 import { PacketQueue } from './testing/queue.js';
 import { workerUrl } from './worker-url.js';
+import { checkChoice, checkDuration, checkFunction, checkInteger, checkOptionsBag } from './driver/check.js';
+import type { Loose } from './driver/check.js';
+import { parseOptions } from './session/options.js';
+import { checkPacket, checkWaitOptions, invalid } from './session/core.js';
 
 export { PacketQueue, queuePacketSink, queuePacketSource } from './testing/queue.js';
 export type { PacketQueueDescriptor, PacketTransform } from './testing/queue.js';
@@ -94,7 +98,12 @@ export interface TestDriver extends AsyncDisposable {
    * @returns false when the injection queue is full or the driver is closed (nothing queued).
    */
   inject(packet: Uint8Array): boolean;
-  /** Injects packets in order until the queue is full. @returns how many were queued. */
+  /**
+   * Injects packets in order until the queue is full (an endless iterable is fine: it is consumed
+   * lazily). @returns how many were queued.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `packets` is not an iterable of
+   *   `Uint8Array`s: for an array before anything is queued, for another iterable at the bad packet.
+   */
   injectMany(packets: Iterable<Uint8Array>): number;
   /**
    * The packets the session sent, in wire order, as copies. Iteration ends when the driver is
@@ -131,6 +140,28 @@ export interface TestDriver extends AsyncDisposable {
   ref(): void;
   /** Closes the session (which stops the driver workers and frees the rings). Idempotent. */
   close(): Promise<void>;
+}
+
+/** Checks the options shared by both test drivers (before anything is allocated). */
+function checkTestDriverOptions(what: string, options: unknown): asserts options is TestDriverOptions {
+  checkOptionsBag(what, options);
+  const o = (options ?? {}) as Loose<TestDriverOptions>;
+  ringPairSize(layoutOf(o as TestDriverOptions));
+  checkChoice(what, 'options.memory', o.memory, ['shared', 'native']);
+  checkOptionsBag(`${what}: options.session`, o.session);
+  if (o.session !== undefined) parseOptions(o.session as SessionOptions);
+}
+
+/** Checks the options of {@link createTestDriver} only. */
+function checkWorkerTestDriverOptions(options: Loose<WorkerTestDriverOptions>): void {
+  const what = 'createTestDriver';
+  checkInteger(what, 'options.queueBytes', options.queueBytes, 0x20000, 0x40000000, true);
+  if (options.queueBytes !== undefined && (options.queueBytes as number) % 4 !== 0) invalid(`${what}: options.queueBytes must be a multiple of 4.`);
+  checkInteger(what, 'options.maxPacketSize', options.maxPacketSize, 1, 0xffff, true);
+  checkChoice(what, 'options.driverMode', options.driverMode, ['fenced', 'old-driver']);
+  checkDuration(what, 'options.raceWindowUs', options.raceWindowUs);
+  checkDuration(what, 'options.driverSpinUs', options.driverSpinUs);
+  checkDuration(what, 'options.driverWaitMs', options.driverWaitMs);
 }
 
 function layoutOf(options: TestDriverOptions): RingPairLayout {
@@ -185,11 +216,14 @@ function statsOf(control: Int32Array): TestDriverStats {
  * expect(await driver.nextSent({ timeout: 1000 })).toEqual(expected);
  * ```
  *
- * @throws WintunError (rejection) `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_WORKER_FAILED`
+ * @throws WintunError (rejection) `ERR_WINTUN_INVALID_ARGUMENT` (a malformed option, checked before
+ *   anything starts), `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_WORKER_FAILED`
  *   (workers failed to start, e.g. the package is not built), `ERR_WINTUN_FFI_UNAVAILABLE`
  *   (`memory: 'native'` without koffi).
  */
 export async function createTestDriver(options: WorkerTestDriverOptions = {}): Promise<TestDriver> {
+  checkTestDriverOptions('createTestDriver', options);
+  checkWorkerTestDriverOptions(options);
   // Main-thread side of the outbound queue (pumped once the workers run, below): deliver sent
   // packets to subscribers or the buffer.
   const buffer: Uint8Array[] = [];
@@ -263,6 +297,11 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
   })();
 
   const nextSent = (opts: ReceiveOptions = {}): Promise<Uint8Array> => {
+    try {
+      checkWaitOptions('TestDriver.nextSent', opts);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const ready = buffer.shift();
     if (ready !== undefined) return Promise.resolve(ready);
     if (finished) return Promise.reject(new WintunError('ERR_WINTUN_CLOSED', 'The test driver was closed.'));
@@ -308,14 +347,24 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
     },
   };
 
-  const inject = (packet: Uint8Array): boolean => inbound.push(packet);
+  const inject = (packet: Uint8Array): boolean => {
+    checkPacket('TestDriver.inject', packet);
+    return inbound.push(packet);
+  };
   return {
     session,
     inject,
     injectMany(packets) {
+      if (packets === null || typeof packets !== 'object' || ArrayBuffer.isView(packets) || typeof (packets as Iterable<Uint8Array>)[Symbol.iterator] !== 'function') {
+        invalid('TestDriver.injectMany: packets must be an iterable (an array) of Uint8Array; for one packet use inject().');
+      }
+      // An array is checked whole before the first packet is queued (a bad one queues nothing);
+      // another iterable (possibly endless) is consumed lazily, each packet checked before it is queued.
+      if (Array.isArray(packets)) packets.forEach((p: unknown) => checkPacket('TestDriver.injectMany', p));
       let n = 0;
       for (const p of packets) {
-        if (!inject(p)) break;
+        checkPacket('TestDriver.injectMany', p);
+        if (!inbound.push(p)) break;
         n++;
       }
       return n;
@@ -327,6 +376,7 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
       return buffer.splice(0);
     },
     onSend(callback) {
+      checkFunction('TestDriver.onSend', 'callback', callback);
       subscribers.add(callback);
       return () => {
         subscribers.delete(callback);
@@ -384,9 +434,11 @@ export interface InThreadDriver extends AsyncDisposable {
 /**
  * Creates a session with a synchronous in-thread driver ({@link InThreadDriver}).
  *
- * @throws WintunError `ERR_WINTUN_INVALID_CAPACITY`; `ERR_WINTUN_FFI_UNAVAILABLE` for `memory: 'native'` without koffi.
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (a malformed option), `ERR_WINTUN_INVALID_CAPACITY`;
+ *   `ERR_WINTUN_FFI_UNAVAILABLE` for `memory: 'native'` without koffi.
  */
 export function createInThreadDriver(options: TestDriverOptions = {}): InThreadDriver {
+  checkTestDriverOptions('createInThreadDriver', options);
   const layout = layoutOf(options);
   const memory = allocateRingMemory(ringPairSize(layout), { kind: options.memory ?? 'shared' });
   const rings = createRingPair(memory, layout);
@@ -414,6 +466,7 @@ export function createInThreadDriver(options: TestDriverOptions = {}): InThreadD
     rings,
     memory,
     inject(...packets) {
+      packets.forEach((p) => checkPacket('InThreadDriver.inject', p));
       const ok = producer.writeBatch(packets);
       if (producer.publish()) readEvent.set();
       return ok;
@@ -430,6 +483,7 @@ export function createInThreadDriver(options: TestDriverOptions = {}): InThreadD
       return writeSignals;
     },
     setAlertable(alertable) {
+      if (typeof alertable !== 'boolean') invalid('InThreadDriver.setAlertable: alertable must be a boolean.');
       rings.receive.storeAlertable(alertable ? 1 : 0);
     },
     endSession() {

@@ -18,9 +18,13 @@ export const WORKER_DIR_ENV = 'WINTUN_TS_WORKER_DIR';
 /**
  * URL of the built worker entry `name` (`driver`, `memory-io`).
  *
- * @throws WintunError `ERR_WINTUN_WORKER_FAILED` when no location has the file (run the build).
+ * @throws WintunError `ERR_WINTUN_WORKER_FAILED` when no location has the file (run the build);
+ *   `ERR_WINTUN_INVALID_ARGUMENT` when `name` is not a worker name (lowercase letters, digits, `-`).
  */
 export function workerUrl(name: string): URL {
+  if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(name)) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `workerUrl: name must be a worker name such as 'driver' or 'memory-io' (lowercase letters, digits, '-'), got ${typeof name === 'string' ? JSON.stringify(name) : typeof name}.`);
+  }
   const dir = process.env[WORKER_DIR_ENV];
   const candidates = [new URL(`./workers/${name}.js`, import.meta.url), new URL(`../dist/workers/${name}.js`, import.meta.url)];
   if (dir !== undefined && dir !== '') candidates.unshift(pathToFileURL(join(dir, `${name}.js`)));

@@ -7,11 +7,22 @@
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { Session } from '@wintun-ts/session';
-import { RateGate, SharedEvent, SpinGate } from '@wintun-ts/session/driver';
+import {
+  RateGate,
+  SharedEvent,
+  SpinGate,
+  createDriverControl,
+  createRingPair,
+  allocateRingMemory,
+  ringPairSize,
+  startDriverWorkers,
+  DriverControl,
+  type DriverWorkers,
+} from '@wintun-ts/session/driver';
 import { EchoResponder } from '@wintun-ts/session/packet';
 import { PcapngReader } from '@wintun-ts/session/capture';
 import { pcapngInterfaceDescription, pcapngSectionHeader } from '../src/capture/pcapng.js';
-import { createInThreadDriver, type InThreadDriver } from '../src/testing.js';
+import { PacketQueue, createInThreadDriver, createTestDriver, type InThreadDriver, type TestDriver } from '../src/testing.js';
 
 const walkerUrl = new URL('../../../test-support/surface-walker.mjs', import.meta.url).href;
 
@@ -38,6 +49,50 @@ async function stillWorks(session: Session): Promise<void> {
   if (sent.at(-1)?.[1] !== 7) throw new Error(`the driver got ${JSON.stringify(sent.map((p) => p[1]))}`);
 }
 
+const layout = { sendCapacity: 0x20000, receiveCapacity: 0x20000 };
+
+/** Valid arguments of the driver loops, with the stop flag already set (the loop returns at once). */
+function loopArgs(role: 'producer' | 'consumer'): unknown[] {
+  const rings = createRingPair(allocateRingMemory(ringPairSize(layout), { kind: 'shared' }), layout);
+  const control = createDriverControl();
+  Atomics.store(control, DriverControl.STOP, 1);
+  const io = role === 'producer' ? { read: () => 0 } : { write: () => undefined };
+  return [role === 'producer' ? rings.send : rings.receive, io, new SharedEvent(), control, {}];
+}
+
+/** Valid options of startDriverWorkers with no loop (nothing runs; close() is immediate). */
+function driverWorkersOptions(): Record<string, unknown> {
+  return {
+    memory: allocateRingMemory(ringPairSize(layout), { kind: 'shared' }),
+    layout,
+    readEvent: new SharedEvent(),
+    writeEvent: new SharedEvent(),
+    producer: null,
+    consumer: null,
+  };
+}
+
+/** A worker test driver still works: a packet each way through the worker loops. */
+async function testDriverWorks(driver: TestDriver): Promise<void> {
+  driver.takeSent();
+  if (!driver.inject(ip4(9))) throw new Error('inject failed');
+  const lease = await driver.session.receive({ timeout: 2000 });
+  const tag = lease.data[1];
+  lease.release();
+  if (tag !== 9) throw new Error(`received tag ${String(tag)}`);
+  // Through a subscriber of its own (callbacks that onSend registered take the packets first).
+  const got = new Promise<Uint8Array>((resolve, reject) => {
+    const off = driver.onSend((p) => {
+      off();
+      resolve(p);
+    });
+    setTimeout(() => reject(new Error('no sent packet within 2000 ms')), 2000).unref();
+  });
+  if (!driver.session.send(ip4(7))) throw new Error('send returned false');
+  const out = await got;
+  if (out[1] !== 7) throw new Error(`the driver got tag ${String(out[1])}`);
+}
+
 it('every session export and Session method refuses bad values with a WintunError and stays usable', async () => {
   const { walkSurface } = (await import(walkerUrl)) as SurfaceWalker.Module;
   const report = await walkSurface({
@@ -56,6 +111,16 @@ it('every session export and Session method refuses bad values with a WintunErro
       'Session.receive': () => [{ timeout: 10 }],
       'Session.waitForSpace': () => [20, { timeout: 10 }],
       'Session.batches': () => [{ max: 4 }],
+      runProducerLoop: () => loopArgs('producer'),
+      runConsumerLoop: () => loopArgs('consumer'),
+      queuePacketSink: () => [new PacketQueue(0x20000), { stopped: () => true }, undefined],
+      'PacketQueue.push': () => [new Uint8Array(20), 0, 20, undefined],
+      'PacketQueue.popInto': () => [new Uint8Array(100), 0, 100],
+      'PacketQueue.waitReadableSync': () => [1],
+      'PacketQueue.waitWritableSync': () => [1],
+      'PacketQueue.waitReadable': () => [1],
+      'TestDriver.nextSent': () => [{ timeout: 10 }],
+      'InThreadDriver.inject': () => [ip4(3), ip4(4)],
     },
     staticOnly: {
       // Re-exported from the layers below (walked by their own surface tests).
@@ -67,25 +132,41 @@ it('every session export and Session method refuses bad values with a WintunErro
       SendRingProducer: 'walked by the ring surface test',
       ReceiveRingConsumer: 'walked by the ring surface test',
       Win32Event: 'Windows only: its constructor refuses other platforms',
-      PacketQueue: 'driver-side test plumbing: argument checks come with the driver-side branch',
-    },
-    skip: {
-      // The driver side (driver/*, testing.ts, worker-url.ts) is owned by another helper whose
-      // branch adds their argument checks; remove these entries when it lands.
-      startDriverWorkers: 'driver side: argument checks come with the driver-side branch',
-      startSessionWithDriverWorkers: 'driver side: argument checks come with the driver-side branch',
-      createTestDriver: 'driver side: argument checks come with the driver-side branch',
-      createInThreadDriver: 'driver side: argument checks come with the driver-side branch',
-      workerUrl: 'driver side: argument checks come with the driver-side branch',
-      queuePacketSink: 'driver side: argument checks come with the driver-side branch',
-      queuePacketSource: 'driver side: argument checks come with the driver-side branch',
-      runProducerLoop: 'driver side: argument checks come with the driver-side branch',
-      runConsumerLoop: 'driver side: argument checks come with the driver-side branch',
-      createDriverControl: 'driver side: argument checks come with the driver-side branch',
-      DriverControl: 'driver side: argument checks come with the driver-side branch',
-      PacketQueue: 'driver side: argument checks come with the driver-side branch',
     },
     instances: {
+      TestDriver: {
+        create: () => createTestDriver({ capacity: 0x20000, queueBytes: 0x20000 }),
+        check: testDriverWorks,
+        // nextSent() without a timeout waits for the session to send: send one.
+        settle: (driver: TestDriver) => driver.session.send(ip4(1)),
+        dispose: (driver: TestDriver) => driver.close(),
+        terminal: ['close', Symbol.asyncDispose, 'endSession', 'abortReceive'],
+      },
+      InThreadDriver: {
+        create: () => {
+          const driver = createInThreadDriver();
+          drivers.set(driver.session, driver);
+          return driver;
+        },
+        check: (driver: InThreadDriver) => stillWorks(driver.session),
+        dispose: (driver: InThreadDriver) => driver.close(),
+        terminal: ['close', Symbol.asyncDispose, 'endSession', 'abortReceive'],
+      },
+      PacketQueue: {
+        create: () => new PacketQueue(0x20000),
+        check: (queue: PacketQueue) => {
+          while (queue.shift() !== null);
+          if (!queue.push(new Uint8Array([1, 2, 3]))) throw new Error('push failed');
+          const got = queue.shift();
+          if (got?.[2] !== 3) throw new Error('the queue lost the packet');
+        },
+        terminal: ['close'],
+      },
+      DriverWorkers: {
+        create: () => startDriverWorkers(driverWorkersOptions() as never),
+        dispose: (workers: DriverWorkers) => workers.close(),
+        terminal: ['close'],
+      },
       Session: {
         create: () => {
           const driver = createInThreadDriver();
@@ -133,4 +214,35 @@ it('every session export and Session method refuses bad values with a WintunErro
   });
   expect(report.failures).toEqual([]);
   expect(report.walked).toEqual(expect.arrayContaining(['Session', 'Session.send', 'Session.receive', 'Session.batches', 'Session.unref']));
+  // The driver side is walked too (it used to be skipped).
+  expect(report.walked).toEqual(
+    expect.arrayContaining([
+      'startDriverWorkers',
+      'startSessionWithDriverWorkers',
+      'createTestDriver',
+      'createInThreadDriver',
+      'workerUrl',
+      'queuePacketSink',
+      'queuePacketSource',
+      'runProducerLoop',
+      'runConsumerLoop',
+      'createDriverControl',
+      'driverStatsView',
+      'driverPoolStats',
+      'stopIdleDriverWorkers',
+      'driverWorkerExecArgv',
+      'PacketQueue',
+      'PacketQueue.push',
+      'PacketQueue.popInto',
+      'TestDriver.inject',
+      'TestDriver.nextSent',
+      'TestDriver.takeSent',
+      'TestDriver.injectMany',
+      'TestDriver.onSend',
+      'InThreadDriver.inject',
+      'InThreadDriver.takeSent',
+      'InThreadDriver.setAlertable',
+      'DriverWorkers.close',
+    ]),
+  );
 });

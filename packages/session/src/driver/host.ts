@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { WintunError } from '@wintun-ts/ring';
+import { WintunError, ringPairSize } from '@wintun-ts/ring';
 import type { RingMemory, RingPairLayout } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
 import type { DriverLink } from '../session.js';
@@ -12,6 +12,19 @@ import type { DriverRunMessage, DriverRunReport } from '../workers/driver.js';
 import { acquireDriverWorker, discardDriverWorker, releaseDriverWorker } from './pool.js';
 import type { PooledWorker } from './pool.js';
 import { DriverControl, createDriverControl } from './loops.js';
+import {
+  checkConsumerLoopOptions,
+  checkDuration,
+  checkEventArgument,
+  checkInteger,
+  checkLayoutShape,
+  checkLoopSpec,
+  checkOptionalFunction,
+  checkProducerLoopOptions,
+  checkRequiredOptions,
+  checkRingMemoryArgument,
+} from './check.js';
+import type { Loose } from './check.js';
 import type { ConsumerLoopOptions, ProducerLoopOptions } from './loops.js';
 
 /**
@@ -100,9 +113,11 @@ export interface DriverWorkers extends DriverLink {
  *
  * @throws WintunError (rejection) `ERR_WINTUN_WORKER_FAILED` when a worker fails to start (the
  *   others are stopped first); `ERR_WINTUN_INVALID_ARGUMENT` when the memory cannot be shared with a
- *   worker (a plain ArrayBuffer without an address).
+ *   worker (a plain ArrayBuffer without an address) or an option is malformed (checked before any
+ *   worker starts); `ERR_WINTUN_INVALID_CAPACITY` for a bad layout.
  */
 export async function startDriverWorkers(options: StartDriverWorkersOptions): Promise<DriverWorkers> {
+  checkDriverWorkersOptions(options);
   const { memory } = options;
   let shared: SharedArrayBuffer | null = null;
   if (memory.address === null) {
@@ -205,6 +220,28 @@ export async function startDriverWorkers(options: StartDriverWorkersOptions): Pr
 }
 
 let runCounter = 0;
+
+/** Checks every option of {@link startDriverWorkers} before anything starts. */
+function checkDriverWorkersOptions(value: unknown): asserts value is StartDriverWorkersOptions {
+  const what = 'startDriverWorkers';
+  checkRequiredOptions(what, value);
+  const options = value as Loose<StartDriverWorkersOptions>;
+  checkRingMemoryArgument(what, options.memory);
+  checkLayoutShape(what, options.layout);
+  const size = ringPairSize(options.layout as never);
+  const memoryBytes = (options.memory as { byteLength: number }).byteLength;
+  checkInteger(what, 'options.byteOffset', options.byteOffset, 0, Math.max(0, memoryBytes - size), true);
+  if (size > memoryBytes) {
+    throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${what}: the ring pair needs ${size} bytes; options.memory has ${memoryBytes}.`);
+  }
+  checkEventArgument(what, 'options.readEvent', options.readEvent);
+  checkEventArgument(what, 'options.writeEvent', options.writeEvent);
+  checkLoopSpec(what, 'options.producer', options.producer, checkProducerLoopOptions);
+  checkLoopSpec(what, 'options.consumer', options.consumer, checkConsumerLoopOptions);
+  checkDuration(what, 'options.stopTimeoutMs', options.stopTimeoutMs);
+  checkDuration(what, 'options.startTimeoutMs', options.startTimeoutMs);
+  checkOptionalFunction(what, 'options.onStop', options.onStop);
+}
 
 /**
  * One loop running on a pooled worker: tracks its `ready`/`done`/`failed` reports and the thread's

@@ -9,6 +9,7 @@
 import { RING_EOF, ReceiveRingConsumer, SendRingProducer } from '@wintun-ts/ring';
 import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
+import { checkConsumerLoopOptions, checkControl, checkEventArgument, checkMethodObject, checkProducerLoopOptions, checkRingArgument } from './check.js';
 import { SpinGate } from '../rate.js';
 
 /**
@@ -170,7 +171,8 @@ function spinFor(ms: number): void {
  * @param source - where packets come from.
  * @param readEvent - the Send ring's TailMoved event.
  * @param control - the control block ({@link DriverControl}).
- * @throws whatever the source throws; the ring itself never throws here unless its memory was freed.
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (before anything runs) for a malformed
+ *   argument; whatever the source throws; the ring itself never throws here unless its memory was freed.
  */
 export function runProducerLoop(
   ring: TunRing,
@@ -179,6 +181,11 @@ export function runProducerLoop(
   control: Int32Array,
   options: ProducerLoopOptions = {},
 ): void {
+  checkRingArgument('runProducerLoop', ring);
+  checkMethodObject('runProducerLoop', 'source', source, 'read');
+  checkEventArgument('runProducerLoop', 'readEvent', readEvent);
+  checkControl('runProducerLoop', control);
+  checkProducerLoopOptions('runProducerLoop', options);
   const producer = new SendRingProducer(ring);
   const waitMs = options.waitMs ?? 50;
   const max = options.maxPacketSize ?? 0xffff;
@@ -256,7 +263,8 @@ export function runProducerLoop(
  * @param sink - where packets go.
  * @param writeEvent - the Receive ring's TailMoved event.
  * @param control - the control block ({@link DriverControl}).
- * @throws whatever the sink throws.
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (before anything runs) for a malformed
+ *   argument; whatever the sink throws.
  */
 export function runConsumerLoop(
   ring: TunRing,
@@ -265,6 +273,11 @@ export function runConsumerLoop(
   control: Int32Array,
   options: ConsumerLoopOptions = {},
 ): void {
+  checkRingArgument('runConsumerLoop', ring);
+  checkMethodObject('runConsumerLoop', 'sink', sink, 'write');
+  checkEventArgument('runConsumerLoop', 'writeEvent', writeEvent);
+  checkControl('runConsumerLoop', control);
+  checkConsumerLoopOptions('runConsumerLoop', options);
   const consumer = new ReceiveRingConsumer(ring);
   const waitMs = options.waitMs ?? 50;
   const spinUs = options.spinUs ?? 100;

@@ -16,6 +16,9 @@ import { startDriverWorkers } from './host.js';
 import { DriverControl } from './loops.js';
 import type { DriverStats } from './stats.js';
 import type { DriverWorkers, StartDriverWorkersOptions } from './host.js';
+import { parseOptions } from '../session/options.js';
+import { describe, invalid } from '../session/core.js';
+import { checkControl, checkFunction, checkLayoutShape, checkOptionalFunction, checkOptionsBag, checkRequiredOptions } from './check.js';
 
 /** What {@link startSessionWithDriverWorkers} has set up when it asks for the worker specs. */
 export interface DriverWorkersSetup {
@@ -74,11 +77,21 @@ export interface SessionWithDriverWorkers extends DriverWorkersSetup {
  * `driverStats` is a live view of the loops' counters ({@link driverStatsView}); `Session.unref()`
  * unrefs the worker threads.
  *
- * @throws WintunError (rejection) `ERR_WINTUN_INVALID_CAPACITY` (bad layout),
+ * @throws WintunError (rejection) `ERR_WINTUN_INVALID_ARGUMENT` (a malformed option, the session's
+ *   options included: checked before anything is allocated), `ERR_WINTUN_INVALID_CAPACITY` (bad layout),
  *   `ERR_WINTUN_FFI_UNAVAILABLE` (`memory: 'native'` without koffi), `ERR_WINTUN_WORKER_FAILED`
  *   (a worker failed to start), and whatever `options.workers` throws.
  */
 export async function startSessionWithDriverWorkers(options: StartSessionWithDriverWorkersOptions): Promise<SessionWithDriverWorkers> {
+  const what = 'startSessionWithDriverWorkers';
+  checkRequiredOptions(what, options);
+  checkLayoutShape(what, options.layout);
+  ringPairSize(options.layout);
+  if (options.memory !== 'native' && options.memory !== 'shared') invalid(`${what}: options.memory must be 'native' or 'shared', got ${describe(options.memory)}.`);
+  checkFunction(what, 'options.workers', options.workers);
+  checkOptionalFunction(what, 'options.onClose', options.onClose);
+  checkOptionsBag(`${what}: options.session`, options.session);
+  if (options.session !== undefined) parseOptions(options.session);
   const { layout, onClose } = options;
   let closed: Promise<void> | null = null;
   const runOnClose = (): Promise<void> => (closed ??= Promise.resolve().then(() => onClose?.()));
@@ -115,18 +128,32 @@ export async function startSessionWithDriverWorkers(options: StartSessionWithDri
     unref: () => workers.unref(),
     ref: () => workers.ref(),
   };
-  const session = new Session(
-    { rings: setup.rings, readEvent: setup.readEvent, writeEvent: setup.writeEvent, link, memory, driverStats: driverStatsView(workers.control) },
-    options.session,
-  );
+  let session: Session;
+  try {
+    session = new Session(
+      { rings: setup.rings, readEvent: setup.readEvent, writeEvent: setup.writeEvent, link, memory, driverStats: driverStatsView(workers.control) },
+      options.session,
+    );
+  } catch (error) {
+    // The options were checked above; whatever else fails here must not leave the loops running.
+    try {
+      await link.close();
+    } finally {
+      memory.free();
+    }
+    throw error;
+  }
   return { ...setup, session, workers };
 }
 
 /**
  * The live {@link DriverStats} of a driver control block ({@link DriverControl} slots), built once
  * per session. Every getter is an atomic load.
+ *
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `control` is not a control block.
  */
 export function driverStatsView(control: Int32Array): DriverStats {
+  checkControl('driverStatsView', control);
   const get = (slot: number): number => Atomics.load(control, slot);
   return Object.freeze({
     get produced() {

@@ -10,6 +10,8 @@ import { WintunError } from '@wintun-ts/ring';
 import { SOURCE_OVERSIZE } from '../driver/loops.js';
 import type { PacketSink, PacketSource } from '../driver/loops.js';
 import { waitAsync } from '../events/wait-async.js';
+import { checkBytes, checkDuration, checkInteger, checkMethodObject, checkOptionalFunction } from '../driver/check.js';
+import { describe, invalid } from '../session/core.js';
 
 const HEAD = 0;
 const TAIL = 1;
@@ -18,6 +20,13 @@ const WRITE_SEQ = 3;
 const READ_SEQ = 4;
 const HEADER_BYTES = 32;
 const WRAP = 0xffffffff;
+/** Largest data area of a queue (1 GiB): far above any use, below what would fail to allocate. */
+const MAX_CAPACITY = 0x40000000;
+
+/** Checks a wait bound: a number of milliseconds in [0, 2^31 - 1] (a sync wait never blocks forever). */
+function checkWait(what: string, timeoutMs: unknown): void {
+  checkDuration(what, 'timeoutMs', timeoutMs, false);
+}
 
 /** The structured-clonable form of a {@link PacketQueue}, to reopen it in another thread. */
 export interface PacketQueueDescriptor {
@@ -43,18 +52,24 @@ export class PacketQueue {
   readonly #view: DataView;
 
   /**
-   * @param capacityOrDescriptor - data bytes for a new queue (multiple of 4, >= 0x20000), or the
-   *   descriptor of an existing queue to open another view of it.
+   * @param capacityOrDescriptor - data bytes for a new queue (multiple of 4, 0x20000..0x40000000),
+   *   or the descriptor of an existing queue to open another view of it.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for another capacity or a malformed descriptor.
    */
   constructor(capacityOrDescriptor: number | PacketQueueDescriptor) {
     if (typeof capacityOrDescriptor === 'number') {
       const capacity = capacityOrDescriptor;
-      if (!Number.isInteger(capacity) || capacity % 4 !== 0 || capacity < 0x20000) {
-        throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `Queue capacity must be a multiple of 4 and >= 0x20000, got ${capacity}.`);
+      if (!Number.isInteger(capacity) || capacity % 4 !== 0 || capacity < 0x20000 || capacity > MAX_CAPACITY) {
+        throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `Queue capacity must be a multiple of 4 in [0x20000, 0x40000000], got ${describe(capacity)}.`);
       }
       this.buffer = new SharedArrayBuffer(HEADER_BYTES + capacity);
     } else {
-      this.buffer = capacityOrDescriptor.buffer;
+      const buffer = (capacityOrDescriptor as { buffer?: unknown } | null)?.buffer;
+      const data = buffer instanceof SharedArrayBuffer ? buffer.byteLength - HEADER_BYTES : -1;
+      if (typeof capacityOrDescriptor !== 'object' || !(buffer instanceof SharedArrayBuffer) || data < 8 || data % 4 !== 0) {
+        invalid(`new PacketQueue: pass a capacity (a multiple of 4 in [0x20000, 0x40000000]) or the descriptor of a queue (queue.describe()), got ${describe(capacityOrDescriptor)}.`);
+      }
+      this.buffer = buffer;
     }
     this.capacity = this.buffer.byteLength - HEADER_BYTES;
     this.#h = new Int32Array(this.buffer, 0, HEADER_BYTES / 4);
@@ -98,8 +113,15 @@ export class PacketQueue {
    * data area) before it is published.
    *
    * @returns false when the queue is full or closed (nothing written).
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (nothing written) when `source` is not a live
+   *   `Uint8Array`, the range is not inside it, or `transform` is not a function.
    */
-  push(source: Uint8Array, offset = 0, length = source.byteLength - offset, transform?: PacketTransform): boolean {
+  push(source: Uint8Array, offset = 0, length?: number, transform?: PacketTransform): boolean {
+    checkBytes('PacketQueue.push', 'source', source);
+    checkInteger('PacketQueue.push', 'offset', offset, 0, source.byteLength);
+    length ??= source.byteLength - offset;
+    checkInteger('PacketQueue.push', 'length', length, 0, source.byteLength - offset);
+    checkOptionalFunction('PacketQueue.push', 'transform', transform);
     if (this.closed) return false;
     const cap = this.capacity;
     const head = Atomics.load(this.#h, HEAD);
@@ -128,9 +150,13 @@ export class PacketQueue {
    *
    * @returns its length; 0 when the queue is empty; -1 when it is empty and closed.
    * @throws WintunError `ERR_WINTUN_PACKET_TOO_LARGE` when the packet exceeds `maxLength` (the
-   *   packet is dropped).
+   *   packet is dropped); `ERR_WINTUN_INVALID_ARGUMENT` (nothing removed) when `target` is not a live
+   *   `Uint8Array` or `[targetOffset, targetOffset + maxLength)` is not inside it.
    */
   popInto(target: Uint8Array, targetOffset: number, maxLength: number): number {
+    checkBytes('PacketQueue.popInto', 'target', target);
+    checkInteger('PacketQueue.popInto', 'targetOffset', targetOffset, 0, target.byteLength);
+    checkInteger('PacketQueue.popInto', 'maxLength', maxLength, 0, target.byteLength - targetOffset);
     const at = this.#front();
     if (at < 0) return this.closed && this.empty ? -1 : 0;
     const length = this.#view.getUint32(at, true);
@@ -155,6 +181,7 @@ export class PacketQueue {
 
   /** Blocks (worker threads) until a record may be there, the queue closes, or `timeoutMs` passes. */
   waitReadableSync(timeoutMs: number): void {
+    checkWait('PacketQueue.waitReadableSync', timeoutMs);
     const seq = Atomics.load(this.#h, WRITE_SEQ);
     if (!this.empty || this.closed) return;
     Atomics.wait(this.#h, WRITE_SEQ, seq, timeoutMs);
@@ -162,6 +189,7 @@ export class PacketQueue {
 
   /** Waits on the event loop until a record may be there, the queue closes, or `timeoutMs` passes. */
   async waitReadable(timeoutMs: number): Promise<void> {
+    checkWait('PacketQueue.waitReadable', timeoutMs);
     const seq = Atomics.load(this.#h, WRITE_SEQ);
     if (!this.empty || this.closed) return;
     const result = waitAsync(this.#h, WRITE_SEQ, seq, timeoutMs);
@@ -170,6 +198,7 @@ export class PacketQueue {
 
   /** Blocks (worker threads) until the consumer frees space, the queue closes, or `timeoutMs` passes. */
   waitWritableSync(timeoutMs: number): void {
+    checkWait('PacketQueue.waitWritableSync', timeoutMs);
     const seq = Atomics.load(this.#h, READ_SEQ);
     if (this.closed) return;
     Atomics.wait(this.#h, READ_SEQ, seq, timeoutMs);
@@ -199,6 +228,7 @@ export class PacketQueue {
  * the reservation is dropped (read returns 0).
  */
 export function queuePacketSource(queue: PacketQueue): PacketSource {
+  if (!(queue instanceof PacketQueue)) invalid(`queuePacketSource: queue must be a PacketQueue, got ${describe(queue)}.`);
   const pop = (bytes: Uint8Array, offset: number, max: number): number => {
     try {
       return queue.popInto(bytes, offset, max);
@@ -225,6 +255,9 @@ export function queuePacketSource(queue: PacketQueue): PacketSource {
  * up once the queue is closed or `context.stopped()`.
  */
 export function queuePacketSink(queue: PacketQueue, context: { stopped(): boolean }, transform?: PacketTransform): PacketSink {
+  if (!(queue instanceof PacketQueue)) invalid(`queuePacketSink: queue must be a PacketQueue, got ${describe(queue)}.`);
+  checkMethodObject('queuePacketSink', 'context', context, 'stopped');
+  checkOptionalFunction('queuePacketSink', 'transform', transform);
   return {
     write(bytes, offset, length) {
       while (!queue.push(bytes, offset, length, transform)) {
