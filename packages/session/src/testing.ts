@@ -30,6 +30,9 @@ import type { Loose } from './driver/check.js';
 import { parseOptions } from './session/options.js';
 import { checkPacket, checkWaitOptions, invalid } from './session/core.js';
 
+/** %TypedArray%: `instanceof` it catches typed arrays and the proxies and fakes that pose as one. */
+const TypedArray = Object.getPrototypeOf(Uint8Array) as abstract new () => ArrayBufferView;
+
 export { PacketQueue, queuePacketSink, queuePacketSource } from './testing/queue.js';
 export type { PacketQueueDescriptor, PacketTransform } from './testing/queue.js';
 
@@ -355,7 +358,7 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
     session,
     inject,
     injectMany(packets) {
-      if (packets === null || typeof packets !== 'object' || ArrayBuffer.isView(packets) || typeof (packets as Iterable<Uint8Array>)[Symbol.iterator] !== 'function') {
+      if (packets === null || typeof packets !== 'object' || ArrayBuffer.isView(packets) || packets instanceof TypedArray || typeof (packets as Iterable<Uint8Array>)[Symbol.iterator] !== 'function') {
         invalid('TestDriver.injectMany: packets must be an iterable (an array) of Uint8Array; for one packet use inject().');
       }
       // An array is checked whole before the first packet is queued (a bad one queues nothing);
