@@ -60,6 +60,9 @@ export function badValues() {
     ['detached Uint8Array', detachedView],
     ['detached ArrayBuffer', detachedBuffer],
     ['Uint16Array(4)', new Uint16Array(4)],
+    // Pass `instanceof Uint8Array` but are no typed array: the intrinsic getters throw a raw TypeError.
+    ['Proxy(Uint8Array)', new Proxy(new Uint8Array(8), {})],
+    ['fake Uint8Array', Object.create(Uint8Array.prototype)],
     ['DataView', new DataView(new ArrayBuffer(8))],
     ['Uint8Array(0x20000)', new Uint8Array(0x20000)],
     ["{ signal: 'x' }", { signal: 'x' }],

@@ -6,6 +6,7 @@
  * @module
  */
 import { WintunError } from './errors.js';
+import { isUint8Array } from 'node:util/types';
 
 /** A short description of any value for an error message (never throws). */
 export function describeValue(value: unknown): string {
@@ -57,7 +58,7 @@ export function isDetachedView(view: ArrayBufferView): boolean {
 
 /** A `Uint8Array` (or `Buffer`), not over a detached buffer. */
 export function checkBytes(what: string, name: string, value: unknown): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array) || isDetachedView(value)) badArgument(what, name, 'a Uint8Array over a live (not transferred) buffer', value);
+  if (!isUint8Array(value) || isDetachedView(value)) badArgument(what, name, 'a Uint8Array over a live (not transferred) buffer', value);
 }
 
 /** An options bag: undefined or a non-null, non-array object. */

@@ -7,6 +7,7 @@
  */
 import { WintunError } from './errors.js';
 import { badArgument, describeValue } from './check.js';
+import { isUint8Array } from 'node:util/types';
 
 /** The Windows architectures the driver's descriptor layouts exist for. */
 export type WintunArch = 'x86' | 'x64' | 'arm64';
@@ -130,7 +131,7 @@ export function encodeRegisterRings(rings: TunRegisterRings, arch: WintunArch): 
  */
 export function decodeRegisterRings(bytes: Uint8Array, arch: WintunArch): TunRegisterRings {
   const layout = layoutOf('decodeRegisterRings', arch);
-  if (!(bytes instanceof Uint8Array)) badArgument('decodeRegisterRings', 'bytes', 'a Uint8Array', bytes);
+  if (!isUint8Array(bytes)) badArgument('decodeRegisterRings', 'bytes', 'a Uint8Array', bytes);
   if (bytes.byteLength !== layout.size) {
     throw new WintunError(
       'ERR_WINTUN_INVALID_ARGUMENT',

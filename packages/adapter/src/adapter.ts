@@ -209,7 +209,7 @@ export class Adapter implements AsyncDisposable {
    *   `ERR_WINTUN_UNSUPPORTED_PLATFORM` where the platform keeps no counters.
    */
   static async interfaceCounters(name: string, options: AdapterOpenOptions = {}): Promise<InterfaceCounters> {
-    const p = await platform(options);
+    const p = await platform(options, 'Adapter.interfaceCounters');
     validateAdapterName(name, p.platform);
     if (p.interfaceCounters === undefined) {
       throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `This ${p.platform} platform backend keeps no interface counters.`);

@@ -6,6 +6,7 @@
  * @module
  */
 import { WintunError } from '@wintun-ts/adapter';
+import { isUint8Array } from 'node:util/types';
 
 /** A short description of any value for an error message; never throws. */
 export function describeValue(value: unknown): string {
@@ -33,7 +34,7 @@ export function checkOptionsBag(what: string, options: unknown): void {
 
 /** A `Uint8Array` (or `Buffer`) over a live (not transferred) buffer. */
 export function checkBytes(what: string, name: string, value: unknown): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) badArgument(what, name, 'a Uint8Array', value);
+  if (!isUint8Array(value)) badArgument(what, name, 'a Uint8Array', value);
   if (value.byteLength === 0 && value.buffer.byteLength === 0) {
     try {
       new Uint8Array(value.buffer);

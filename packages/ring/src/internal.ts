@@ -5,6 +5,7 @@
  * @module
  */
 import { WintunError } from '@wintun-ts/abi';
+import { isUint8Array } from 'node:util/types';
 
 /**
  * Throws the error for a packet size that failed the hot-path test `(size & 0xffff) === size`.
@@ -75,6 +76,6 @@ export function checkRing(what: string, ring: unknown): void {
 export function checkPacketList(what: string, packets: unknown): void {
   if (!Array.isArray(packets)) throwInvalid(`${what}: packets must be an array of Uint8Array, got ${describeValue(packets)}.`);
   for (let i = 0; i < packets.length; i++) {
-    if (!(packets[i] instanceof Uint8Array)) throwInvalid(`${what}: packet ${i} must be a Uint8Array, got ${describeValue(packets[i])}.`);
+    if (!isUint8Array(packets[i])) throwInvalid(`${what}: packet ${i} must be a Uint8Array, got ${describeValue(packets[i])}.`);
   }
 }

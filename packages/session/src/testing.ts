@@ -30,6 +30,9 @@ import type { Loose } from './driver/check.js';
 import { parseOptions } from './session/options.js';
 import { checkPacket, checkWaitOptions, invalid } from './session/core.js';
 
+/** %TypedArray%: `instanceof` it catches typed arrays and the proxies and fakes that pose as one. */
+const TypedArray = Object.getPrototypeOf(Uint8Array) as abstract new () => ArrayBufferView;
+
 export { PacketQueue, queuePacketSink, queuePacketSource } from './testing/queue.js';
 export type { PacketQueueDescriptor, PacketTransform } from './testing/queue.js';
 
@@ -243,6 +246,8 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
   // Created once the ring memory exists (as the driver workers' setup), so a bad capacity is reported first.
   let inbound!: PacketQueue;
   let outbound!: PacketQueue;
+  // Set once the session exists; onClose also runs when the start fails, before it is set.
+  let pump: Promise<void> | undefined;
   const { session, workers, writeEvent } = await startSessionWithDriverWorkers({
     layout: layoutOf(options),
     memory: options.memory ?? 'shared',
@@ -286,7 +291,7 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
   const drainOutbound = (): void => {
     for (let p = outbound.shift(); p !== null; p = outbound.shift()) deliver(p);
   };
-  const pump = (async () => {
+  pump = (async () => {
     while (!finished && !outbound.closed) {
       drainOutbound();
       await outbound.waitReadable(50);
@@ -353,7 +358,7 @@ export async function createTestDriver(options: WorkerTestDriverOptions = {}): P
     session,
     inject,
     injectMany(packets) {
-      if (packets === null || typeof packets !== 'object' || ArrayBuffer.isView(packets) || typeof (packets as Iterable<Uint8Array>)[Symbol.iterator] !== 'function') {
+      if (packets === null || typeof packets !== 'object' || ArrayBuffer.isView(packets) || packets instanceof TypedArray || typeof (packets as Iterable<Uint8Array>)[Symbol.iterator] !== 'function') {
         invalid('TestDriver.injectMany: packets must be an iterable (an array) of Uint8Array; for one packet use inject().');
       }
       // An array is checked whole before the first packet is queued (a bad one queues nothing);

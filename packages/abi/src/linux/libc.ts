@@ -16,6 +16,7 @@ import { badArgument, checkBytes, checkFd, checkInt, checkInt32, checkString, de
 import { lazy, loadKoffi, type Koffi } from '../ffi.js';
 import { IFNAMSIZ, IFREQ_SIZE, IFREQ_UNION_OFFSET, LINUX_POLLFD_SIZE } from './constants.js';
 import { LINUX_ERRNO, linuxErrnoError } from './errno.js';
+import { isUint8Array } from 'node:util/types';
 
 /** Memory a libc call reads from or writes to: a native address (`bigint`) or a JS byte array. */
 export type LinuxBuffer = bigint | Uint8Array;
@@ -147,7 +148,7 @@ function fail(syscall: string, what: string): never {
 }
 
 function span(buf: LinuxBuffer, length: number | undefined, argument: string): number {
-  if (typeof buf !== 'bigint' && (!(buf instanceof Uint8Array) || isDetachedView(buf))) badArgument(argument, 'the buffer', 'a Uint8Array or a native address (bigint)', buf);
+  if (typeof buf !== 'bigint' && (!isUint8Array(buf) || isDetachedView(buf))) badArgument(argument, 'the buffer', 'a Uint8Array or a native address (bigint)', buf);
   if (typeof buf === 'bigint') {
     if (buf === 0n) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${argument}: the address is NULL.`);
     if (length === undefined || !Number.isInteger(length) || length < 0) {
@@ -227,7 +228,7 @@ export function linuxWrite(fd: number, source: LinuxBuffer, length?: number): nu
 export function linuxIoctl(fd: number, request: number, arg: LinuxBuffer | number | null, name: string, what?: string): number {
   checkFd('linuxIoctl', fd);
   checkInt32('linuxIoctl', 'request', request);
-  if (arg !== null && typeof arg !== 'bigint' && !(arg instanceof Uint8Array)) checkInt32('linuxIoctl', 'arg', arg);
+  if (arg !== null && typeof arg !== 'bigint' && !isUint8Array(arg)) checkInt32('linuxIoctl', 'arg', arg);
   if (typeof arg === 'bigint' && arg === 0n) badArgument('linuxIoctl', 'arg', 'a non-NULL address, a Uint8Array, an integer or null', arg);
   checkString('linuxIoctl', 'name', name);
   if (what !== undefined) checkString('linuxIoctl', 'what', what);
@@ -368,7 +369,7 @@ export function linuxSend(fd: number, source: LinuxBuffer, length: number | unde
 export function linuxSendto(fd: number, source: LinuxBuffer, length: number | undefined, flags: number, to: Uint8Array | null): number {
   if (typeof fd !== 'number' || (fd | 0) !== fd || fd < 0) checkFd('linuxSendto', fd);
   if (typeof flags !== 'number' || (flags | 0) !== flags) checkInt32('linuxSendto', 'flags', flags);
-  if (to !== null && !(to instanceof Uint8Array)) badArgument('linuxSendto', 'to', 'a Uint8Array or null', to);
+  if (to !== null && !isUint8Array(to)) badArgument('linuxSendto', 'to', 'a Uint8Array or null', to);
   const n = linuxLibc().sendto(fd, source, span(source, length, 'linuxSendto'), flags, to, to === null ? 0 : to.byteLength);
   return n < 0 ? -linuxErrno() : n;
 }
@@ -395,7 +396,7 @@ export function linuxRecv(fd: number, target: LinuxBuffer, length: number | unde
 export function linuxRecvfrom(fd: number, target: LinuxBuffer, length: number | undefined, flags: number, from: Uint8Array | null): number {
   if (typeof fd !== 'number' || (fd | 0) !== fd || fd < 0) checkFd('linuxRecvfrom', fd);
   if (typeof flags !== 'number' || (flags | 0) !== flags) checkInt32('linuxRecvfrom', 'flags', flags);
-  if (from !== null && !(from instanceof Uint8Array)) badArgument('linuxRecvfrom', 'from', 'a Uint8Array or null', from);
+  if (from !== null && !isUint8Array(from)) badArgument('linuxRecvfrom', 'from', 'a Uint8Array or null', from);
   const fromlen = from === null ? null : new Uint8Array(new Uint32Array([from.byteLength]).buffer);
   const n = linuxLibc().recvfrom(fd, target, span(target, length, 'linuxRecvfrom'), flags, from, fromlen);
   return n < 0 ? -linuxErrno() : n;
@@ -475,5 +476,5 @@ export function decodeIfreqInt(ifreq: Uint8Array): number {
 }
 
 function checkIfreq(what: string, ifreq: unknown): asserts ifreq is Uint8Array {
-  if (!(ifreq instanceof Uint8Array) || ifreq.byteLength < IFREQ_SIZE) badArgument(what, 'ifreq', `a Uint8Array of at least ${IFREQ_SIZE} bytes`, ifreq);
+  if (!isUint8Array(ifreq) || ifreq.byteLength < IFREQ_SIZE) badArgument(what, 'ifreq', `a Uint8Array of at least ${IFREQ_SIZE} bytes`, ifreq);
 }

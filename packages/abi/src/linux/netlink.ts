@@ -18,6 +18,7 @@ import {
   LINUX_AF_NETLINK,
 } from './constants.js';
 import { badArgument, checkBytes, checkInt, checkInt32, checkObject, checkString } from '../check.js';
+import { isUint8Array } from 'node:util/types';
 
 /** Rounds up to the 4-byte netlink alignment (`NLMSG_ALIGN` / `RTA_ALIGN`). */
 export function netlinkAlign(length: number): number {
@@ -40,7 +41,7 @@ function attributesLength(attributes: readonly NetlinkAttribute[]): number {
 }
 
 function attributeLength(attribute: NetlinkAttribute): number {
-  return RTA_HDRLEN + (attribute.value instanceof Uint8Array ? attribute.value.byteLength : attributesLength(attribute.value));
+  return RTA_HDRLEN + (isUint8Array(attribute.value) ? attribute.value.byteLength : attributesLength(attribute.value));
 }
 
 function writeAttributes(target: Uint8Array, view: DataView, offset: number, attributes: readonly NetlinkAttribute[]): number {
@@ -48,7 +49,7 @@ function writeAttributes(target: Uint8Array, view: DataView, offset: number, att
     const length = attributeLength(attribute);
     view.setUint16(offset, length, true);
     view.setUint16(offset + 2, attribute.type, true);
-    if (attribute.value instanceof Uint8Array) target.set(attribute.value, offset + RTA_HDRLEN);
+    if (isUint8Array(attribute.value)) target.set(attribute.value, offset + RTA_HDRLEN);
     else writeAttributes(target, view, offset + RTA_HDRLEN, attribute.value);
     offset += netlinkAlign(length);
   }
@@ -405,6 +406,6 @@ function checkAttributes(what: string, attributes: unknown, depth: number): void
     checkObject(what, 'an attribute', attribute, false);
     const a = attribute as { type?: unknown; value?: unknown };
     checkInt(what, 'attribute.type', a.type, 0, 0xffff);
-    if (!(a.value instanceof Uint8Array)) checkAttributes(what, a.value, depth + 1);
+    if (!isUint8Array(a.value)) checkAttributes(what, a.value, depth + 1);
   }
 }

@@ -19,6 +19,7 @@ import { bindStdcall, requireWindows, type NativeFunction } from './native.js';
 import { PE_HEADER_PROBE_SIZE, checkPeArch, wintunZipDirForNodeArch } from './pe.js';
 import { win32Types } from './types.js';
 import { badArgument, checkObject, checkString } from '../check.js';
+import { isUint8Array } from 'node:util/types';
 
 /** The file name wintun-ts looks for next to the program. */
 export const WINTUN_DLL_NAME = 'wintun.dll';
@@ -482,7 +483,7 @@ export function describeLuid(luid: bigint): string {
 
 /** The instance ID Windows 10+ gives a Wintun adapter created with a requested GUID: `SWD\Wintun\{GUID}`. Pure. */
 export function wintunInstanceIdForGuid(guid: string | Uint8Array): string {
-  if (typeof guid !== 'string' && !(guid instanceof Uint8Array)) badArgument('wintunInstanceIdForGuid', 'guid', 'a GUID string or its 16 bytes', guid);
+  if (typeof guid !== 'string' && !isUint8Array(guid)) badArgument('wintunInstanceIdForGuid', 'guid', 'a GUID string or its 16 bytes', guid);
   return `SWD\\Wintun\\${formatGuid(typeof guid === 'string' ? parseGuid(guid) : guid)}`;
 }
 

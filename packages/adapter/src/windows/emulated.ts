@@ -38,6 +38,7 @@ import {
 } from '@wintun-ts/session/win32';
 import { registrationError, type RegistrationTarget, type RingRegistrar, type RingRegistration } from './registrar.js';
 import { PacketQueue } from '@wintun-ts/session/testing';
+import { isUint8Array } from 'node:util/types';
 
 /** Options of `createEmulatedDriver`. */
 export interface EmulatedDriverOptions {
@@ -144,7 +145,7 @@ export function createEmulatedDriver(options: EmulatedDriverOptions = {}): Emula
     const arch = wintunArchOf();
     if (arch === null) throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `No Wintun descriptor layout for ${process.arch}.`);
     if (registrations.has(target.luid)) throw registrationError('DeviceIoControl', 1247, target.name);
-    if (!(descriptor instanceof Uint8Array) || descriptor.byteLength !== TUN_REGISTER_RINGS_LAYOUT[arch].size) {
+    if (!isUint8Array(descriptor) || descriptor.byteLength !== TUN_REGISTER_RINGS_LAYOUT[arch].size) {
       throw registrationError('DeviceIoControl', 87, target.name);
     }
     const rings = decodeRegisterRings(descriptor, arch);

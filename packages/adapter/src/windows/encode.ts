@@ -9,6 +9,7 @@
  */
 import { WintunError } from '@wintun-ts/session';
 import { formatIp, type IpAddress, type IpPrefix } from '../net.js';
+import { isUint8Array } from 'node:util/types';
 
 /** `AF_INET` on Windows. */
 export const WIN_AF_INET = 2;
@@ -75,7 +76,7 @@ function view(bytes: Uint8Array): DataView {
 }
 
 function need(bytes: Uint8Array, offset: number, size: number, what: string): void {
-  if (!(bytes instanceof Uint8Array) || !Number.isInteger(offset) || offset < 0 || offset + size > bytes.byteLength) {
+  if (!isUint8Array(bytes) || !Number.isInteger(offset) || offset < 0 || offset + size > bytes.byteLength) {
     throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `${what} needs ${size} bytes at offset ${offset} of a Uint8Array.`);
   }
 }

@@ -82,7 +82,7 @@ export function startCapture(core: SessionCore, target: unknown, options: Captur
     core.checkOpen();
     stream = createWriteStream(target, { mode: 0o600 });
     end = true;
-  } else if (target instanceof Writable || (typeof target === 'object' && target !== null && typeof (target as Writable).write === 'function' && typeof (target as Writable).once === 'function')) {
+  } else if (target instanceof Writable || (typeof target === 'object' && target !== null && typeof (target as Writable).write === 'function' && typeof (target as Writable).once === 'function' && typeof (target as Writable).off === 'function')) {
     core.checkOpen();
     stream = target as Writable;
   } else {

@@ -11,6 +11,7 @@
 
 import { WintunError } from '@wintun-ts/ring';
 import { describe } from '../session/core.js';
+import { isUint8Array } from 'node:util/types';
 
 /** pcapng/pcap link type of bare IP packets (LINKTYPE_RAW). */
 export const LINKTYPE_RAW = 101;
@@ -206,7 +207,7 @@ export function pcapFileHeader(snaplen = DEFAULT_SNAPLEN): Uint8Array {
 export function pcapRecord(packet: CapturedPacket): Uint8Array {
   const p = packet as Partial<CapturedPacket> | null;
   if (
-    typeof p !== 'object' || p === null || !(p.data instanceof Uint8Array) || typeof p.timestampUs !== 'number' || !Number.isInteger(p.timestampUs) ||
+    typeof p !== 'object' || p === null || !isUint8Array(p.data) || typeof p.timestampUs !== 'number' || !Number.isInteger(p.timestampUs) ||
     p.timestampUs < 0 || p.timestampUs > 2 ** 52 || typeof p.originalLength !== 'number' || !Number.isInteger(p.originalLength) ||
     p.originalLength < p.data.byteLength || p.originalLength > 0xffffffff || p.data.byteLength > 262144
   ) {
@@ -267,7 +268,7 @@ export class PcapngReader {
    * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (see the class).
    */
   push(chunk: Uint8Array): PcapngChunk {
-    if (!(chunk instanceof Uint8Array) || (chunk.byteLength === 0 && chunk.buffer.byteLength === 0 && isDetached(chunk))) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'PcapngReader.push: chunk must be a Uint8Array (or Buffer) of the stream.');
+    if (!isUint8Array(chunk) || (chunk.byteLength === 0 && chunk.buffer.byteLength === 0 && isDetached(chunk))) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'PcapngReader.push: chunk must be a Uint8Array (or Buffer) of the stream.');
     let buf = chunk;
     if (this.#pending.byteLength > 0) {
       buf = new Uint8Array(this.#pending.byteLength + chunk.byteLength);

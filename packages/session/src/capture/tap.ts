@@ -10,6 +10,7 @@
  * @module
  */
 import type { Writable } from 'node:stream';
+import { WintunError } from '@wintun-ts/ring';
 import type { SessionStats } from '../session/types.js';
 import {
   DEFAULT_SNAPLEN,
@@ -68,8 +69,34 @@ export class TapReader {
     this.#onGone = () => onGone(this);
     stream.once('close', this.#gone);
     stream.once('error', this.#gone);
-    stream.write(pcapngSectionHeader());
-    stream.write(pcapngInterfaceDescription(interfaceName, DEFAULT_SNAPLEN));
+    try {
+      stream.write(pcapngSectionHeader());
+      stream.write(pcapngInterfaceDescription(interfaceName, DEFAULT_SNAPLEN));
+    } catch (cause) {
+      this.#done = true;
+      stream.off('close', this.#gone);
+      stream.off('error', this.#gone);
+      throw new WintunError(
+        'ERR_WINTUN_INVALID_ARGUMENT',
+        `Session.capture: the target stream threw on its first write (${String((cause as Error)?.message ?? cause)}); pass a working Writable or a file path.`,
+        { cause },
+      );
+    }
+  }
+
+  /**
+   * Runs one call into the user's stream. A stream that throws (instead of emitting 'error') ends
+   * this reader as a failed stream would: the throw never reaches the packet path or the event
+   * loop (it would be an uncaught exception on the deferred flush).
+   */
+  #guard(call: () => unknown): boolean {
+    try {
+      call();
+      return true;
+    } catch {
+      this.#gone();
+      return false;
+    }
   }
 
   get done(): boolean {
@@ -97,14 +124,15 @@ export class TapReader {
       this.drop(n, stats);
       return;
     }
-    if (this.stats.dropped !== this.#reported) this.#writeStatistics();
-    s.write(data);
+    if (this.stats.dropped !== this.#reported && !this.#writeStatistics()) return;
+    if (!this.#guard(() => s.write(data))) return;
     this.stats.packets += n;
   }
 
-  #writeStatistics(): void {
+  #writeStatistics(): boolean {
     this.#reported = this.stats.dropped;
-    this.stream.write(pcapngInterfaceStatistics(nowUs(), { received: this.stats.packets + this.stats.dropped, dropped: this.stats.dropped }));
+    const block = pcapngInterfaceStatistics(nowUs(), { received: this.stats.packets + this.stats.dropped, dropped: this.stats.dropped });
+    return this.#guard(() => this.stream.write(block));
   }
 
   /** Writes the final statistics block and ends the stream (when it owns it); idempotent. */
@@ -118,8 +146,12 @@ export class TapReader {
       this.#writeStatistics();
       if (this.#end) {
         s.once('error', () => undefined);
-        s.end(() => this.#resolveClosed());
         s.once('close', () => this.#resolveClosed());
+        try {
+          s.end(() => this.#resolveClosed());
+        } catch {
+          this.#resolveClosed();
+        }
       } else this.#resolveClosed();
     } else this.#resolveClosed();
     this.#onGone();
@@ -157,7 +189,13 @@ export class CaptureTap {
 
   /** Attaches a reader (writes its section and interface headers at once). */
   add(stream: Writable, filter: CaptureFilter, maxPending: number, end: boolean, interfaceName: string): TapReader {
-    const reader = new TapReader(stream, filter, maxPending, end, interfaceName, (r) => this.#remove(r));
+    let reader: TapReader;
+    try {
+      reader = new TapReader(stream, filter, maxPending, end, interfaceName, (r) => this.#remove(r));
+    } catch (error) {
+      if (this.#readers.size === 0) this.#onEmpty();
+      throw error;
+    }
     this.#readers.add(reader);
     return reader;
   }

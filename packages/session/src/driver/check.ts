@@ -7,6 +7,7 @@
  * @module
  */
 import { MAX_TIMEOUT_MS, checkFunction, checkOptionsBag, describe, invalid } from '../session/core.js';
+import { isInt32Array, isUint32Array, isUint8Array } from 'node:util/types';
 
 export { checkFunction, checkOptionsBag };
 
@@ -56,7 +57,7 @@ export function checkOptionalFunction(what: string, name: string, fn: unknown): 
 
 /** A `Uint8Array` (or `Buffer`) over a live buffer. */
 export function checkBytes(what: string, name: string, value: unknown): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) invalid(`${what}: ${name} must be a Uint8Array, got ${describe(value)}.`);
+  if (!isUint8Array(value)) invalid(`${what}: ${name} must be a Uint8Array, got ${describe(value)}.`);
   if (value.byteLength === 0 && value.buffer.byteLength === 0) {
     try {
       new Uint8Array(value.buffer);
@@ -69,7 +70,7 @@ export function checkBytes(what: string, name: string, value: unknown): asserts 
 /** A `TunRing` (checked by shape, so a ring from another copy of the ring package passes). */
 export function checkRingArgument(what: string, ring: unknown): void {
   const r = ring as { header?: unknown; words?: unknown; bytes?: unknown; capacity?: unknown } | null;
-  if (!isObject(r) || !(r.header instanceof Int32Array) || !(r.words instanceof Uint32Array) || !(r.bytes instanceof Uint8Array) || typeof r.capacity !== 'number') {
+  if (!isObject(r) || !isInt32Array(r.header) || !isUint32Array(r.words) || !isUint8Array(r.bytes) || typeof r.capacity !== 'number') {
     invalid(`${what}: ring must be a TunRing, got ${describe(ring)}.`);
   }
 }
@@ -84,7 +85,7 @@ export function checkEventArgument(what: string, name: string, event: unknown): 
 
 /** A driver control block: an `Int32Array` over a SharedArrayBuffer with `DriverControl.SIZE` slots. */
 export function checkControl(what: string, control: unknown): asserts control is Int32Array {
-  if (!(control instanceof Int32Array) || !(control.buffer instanceof SharedArrayBuffer) || control.length < CONTROL_SLOTS) {
+  if (!isInt32Array(control) || !(control.buffer instanceof SharedArrayBuffer) || control.length < CONTROL_SLOTS) {
     invalid(`${what}: control must be an Int32Array over a SharedArrayBuffer with ${CONTROL_SLOTS} slots (createDriverControl()), got ${describe(control)}.`);
   }
 }

@@ -134,7 +134,19 @@ export function acquireDriverWorker(): PooledWorker {
     return entry;
   }
   const data: DriverWorkerData = { flagLock, exposeGc: process.execArgv.includes('--expose-gc') || process.execArgv.includes('--expose_gc') };
-  const worker = new Worker(workerUrl('driver'), { name: 'wintun-ts driver', execArgv: driverWorkerExecArgv(), workerData: data });
+  let worker: Worker;
+  try {
+    worker = new Worker(workerUrl('driver'), { name: 'wintun-ts driver', execArgv: driverWorkerExecArgv(), workerData: data });
+  } catch (cause) {
+    // Node refuses the thread itself: the permission model without --allow-worker
+    // (ERR_ACCESS_DENIED), or a worker limit of the embedder.
+    const code = (cause as { code?: unknown } | null)?.code;
+    const fix =
+      code === 'ERR_ACCESS_DENIED'
+        ? ' Node runs with --permission: add --allow-worker (sessions run their driver loops on worker threads).'
+        : '';
+    throw new WintunError('ERR_WINTUN_WORKER_FAILED', `Could not start a driver worker thread: ${String((cause as Error)?.message ?? cause).replace(/\.$/, '')}.${fix}`, { cause });
+  }
   live++;
   worker.once('exit', () => {
     live--;

@@ -7,6 +7,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { WintunError } from '@wintun-ts/ring';
 import { checkAddressBytes, checkObject, invalid } from './check.js';
+import { isUint8Array } from 'node:util/types';
 
 /** An IP address with its family and its bytes in network order. */
 export interface IpAddress {
@@ -53,7 +54,7 @@ function ipv6Bytes(text: string): Uint8Array {
 
 /** Canonical text for 16 IPv6 bytes (RFC 5952: lowercase, longest zero run compressed). */
 export function formatIpv6(bytes: Uint8Array): string {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== 16) invalid('formatIpv6', 'bytes', 'a Uint8Array of 16 bytes');
+  if (!isUint8Array(bytes) || bytes.length !== 16) invalid('formatIpv6', 'bytes', 'a Uint8Array of 16 bytes');
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
   let bestStart = -1;

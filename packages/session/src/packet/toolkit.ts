@@ -8,6 +8,7 @@
 import { WintunError } from '@wintun-ts/ring';
 import { parseIp, formatIp } from './address.js';
 import { checkObject, checkSpan, invalid } from './check.js';
+import { isUint8Array } from 'node:util/types';
 
 const PROTO_ICMP = 1;
 const PROTO_UDP = 17;
@@ -200,7 +201,7 @@ export interface ParsedPacket {
  * @returns the parsed packet, or `null` when `bytes` is not a well-formed IP packet.
  */
 export function parsePacket(bytes: Uint8Array): ParsedPacket | null {
-  if (!(bytes instanceof Uint8Array)) invalid('parsePacket', 'bytes', 'a Uint8Array');
+  if (!isUint8Array(bytes)) invalid('parsePacket', 'bytes', 'a Uint8Array');
   const family = bytes.byteLength > 0 ? ((bytes[0] as number) >>> 4) : 0;
   let headerLength: number;
   let totalLength: number;
@@ -285,7 +286,7 @@ function checkU16(what: string, name: string, value: unknown): void {
 }
 
 function checkCommon(what: string, payload: unknown, ttl: unknown, optionalPayload: boolean): void {
-  if (!(payload instanceof Uint8Array) && !(optionalPayload && payload === undefined)) invalid(what, 'fields.payload', 'a Uint8Array');
+  if (!isUint8Array(payload) && !(optionalPayload && payload === undefined)) invalid(what, 'fields.payload', 'a Uint8Array');
   if (ttl !== undefined && (typeof ttl !== 'number' || (ttl & 0xff) !== ttl)) invalid(what, 'fields.ttl', 'an integer in [0, 255]');
 }
 
@@ -294,7 +295,7 @@ function checkEchoArgs(what: string, bytes: unknown, offset: unknown, length: un
   checkSpan(what, bytes, offset, length);
   checkObject(what, 'filter', filter);
   const f = filter as { addresses?: unknown; udpPorts?: unknown };
-  if (f.addresses !== null && (!Array.isArray(f.addresses) || !f.addresses.every((a) => a instanceof Uint8Array))) {
+  if (f.addresses !== null && (!Array.isArray(f.addresses) || !f.addresses.every((a) => isUint8Array(a)))) {
     invalid(what, 'filter.addresses', 'null or an array of Uint8Array');
   }
   if (f.udpPorts !== null && !(f.udpPorts instanceof Set)) invalid(what, 'filter.udpPorts', 'null or a Set of ports');

@@ -9,6 +9,7 @@ import { WintunError } from '@wintun-ts/ring';
 import type { WintunErrorCode } from '@wintun-ts/ring';
 import type { ReceiveOptions, SessionStats } from './types.js';
 import type { CaptureTap } from '../capture/tap.js';
+import { isUint8Array } from 'node:util/types';
 
 /** Life of a session: `open`, then one final state (`eof`/`failed` by the driver), then `closing`/`closed`. */
 export type State = 'open' | 'eof' | 'failed' | 'closing' | 'closed';
@@ -80,7 +81,7 @@ function isDetached(view: Uint8Array): boolean {
  * 0xFFFF bytes. Other typed arrays and `DataView`s are refused: their elements are not bytes.
  */
 export function checkPacket(what: string, packet: unknown): asserts packet is Uint8Array {
-  if (!(packet instanceof Uint8Array)) invalid(`${what}: a packet must be a Uint8Array (or Buffer), got ${describe(packet)}.`);
+  if (!isUint8Array(packet)) invalid(`${what}: a packet must be a Uint8Array (or Buffer), got ${describe(packet)}.`);
   const n = packet.byteLength;
   if (n > 0xffff) {
     throw new WintunError('ERR_WINTUN_PACKET_TOO_LARGE', `${what}: a packet of ${n} bytes is larger than 0xFFFF (65535), the most one ring record carries.`);

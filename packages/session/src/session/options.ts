@@ -9,6 +9,7 @@ import type { AutoResetEvent } from '../events/types.js';
 import { RateGate, SpinGate } from '../rate.js';
 import { checkOptionsBag, describe, invalid } from './core.js';
 import type { SessionBackend, SessionOptions } from './types.js';
+import { isInt32Array, isUint32Array, isUint8Array } from 'node:util/types';
 
 const DEFAULT_WAIT_MS = 100;
 
@@ -16,7 +17,7 @@ const DEFAULT_WAIT_MS = 100;
 /** A `TunRing`, checked by shape so that a ring from another copy of the package is accepted too. */
 function isRing(value: unknown): value is TunRing {
   const r = value as Partial<TunRing> | null | undefined;
-  return typeof r === 'object' && r !== null && r.header instanceof Int32Array && r.words instanceof Uint32Array && r.bytes instanceof Uint8Array && typeof r.capacity === 'number' && typeof r.loadTail === 'function';
+  return typeof r === 'object' && r !== null && isInt32Array(r.header) && isUint32Array(r.words) && isUint8Array(r.bytes) && typeof r.capacity === 'number' && typeof r.loadTail === 'function';
 }
 
 function isEvent(value: unknown): value is AutoResetEvent {

@@ -64,7 +64,13 @@ export class PacketQueue {
       }
       this.buffer = new SharedArrayBuffer(HEADER_BYTES + capacity);
     } else {
-      const buffer = (capacityOrDescriptor as { buffer?: unknown } | null)?.buffer;
+      let buffer: unknown;
+      try {
+        buffer = (capacityOrDescriptor as { buffer?: unknown } | null)?.buffer;
+      } catch {
+        // A typed array's own 'buffer' getter throws on a Proxy or a fake: not a descriptor either.
+        buffer = undefined;
+      }
       const data = buffer instanceof SharedArrayBuffer ? buffer.byteLength - HEADER_BYTES : -1;
       if (typeof capacityOrDescriptor !== 'object' || !(buffer instanceof SharedArrayBuffer) || data < 8 || data % 4 !== 0) {
         invalid(`new PacketQueue: pass a capacity (a multiple of 4 in [0x20000, 0x40000000]) or the descriptor of a queue (queue.describe()), got ${describe(capacityOrDescriptor)}.`);
