@@ -131,10 +131,15 @@ describe('file errors of capture: ERR_WINTUN_FILE with a fix, before any adapter
       console.warn('[skip] permission denied: needs root and setpriv to run the command as nobody');
       return;
     }
+    const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath];
+    if (sh('setpriv', [...asNobody, '-e', `require('fs').accessSync(${JSON.stringify(BIN)}, 4)`]).status !== 0) {
+      console.warn(`[skip] permission denied: user nobody cannot run ${process.execPath} or read ${BIN} (a parent directory is private: chmod o+rx it)`);
+      return;
+    }
     const dir = mkdtempSync(join(tmpdir(), 'wtcli-eacces-'));
     try {
       chmodSync(dir, 0o700);
-      const r = sh('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'capture', 'wtfile0', '-w', join(dir, 'x.pcap')]);
+      const r = sh('setpriv', [...asNobody, BIN, 'capture', 'wtfile0', '-w', join(dir, 'x.pcap')]);
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/ERR_WINTUN_FILE: opening the capture file .* failed: permission denied \(EACCES\)/);
       expect(r.stderr).toMatch(/fix: Write to a directory this user can write to/);
