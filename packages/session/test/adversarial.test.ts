@@ -1,43 +1,12 @@
 // An adversarial pass over the reliability work of issue 10: close at every await point, fault
 // injection (a driver worker that dies, Node refusing worker threads), re-entrant calls from
 // callbacks, and byte arguments that only pretend to be a Uint8Array. Every run is bounded.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { isWintunError } from '@wintun-ts/session';
 import { createInThreadDriver } from '../src/testing.js';
-
-function ip4(tag: number, size = 40): Uint8Array {
-  const b = new Uint8Array(size);
-  b[0] = 0x45;
-  b[1] = tag;
-  return b;
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (error) {
-    return isWintunError(error) ? error.code : `not a WintunError: ${String(error)}`;
-  }
-}
-
-function run(script: string, args: string[], nodeArgs: string[] = [], killAfterMs = 30_000): Promise<{ code: number | null; signal: string | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(new URL(`./fixtures/${script}`, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, out: out.trim() });
-    });
-  });
-}
+import { ip4, codeOf, runFixture } from './helpers.js';
 
 describe('byte arguments are brand-checked, not prototype-checked', () => {
   it('a Proxy of a Uint8Array or an object on Uint8Array.prototype is refused with a WintunError; the ring stays usable', async () => {
@@ -142,7 +111,7 @@ describe('close at every await point', () => {
 
 describe('fault injection in child processes (each must exit by itself)', () => {
   it('a driver worker thread that dies fails every pending call with ERR_WINTUN_WORKER_FAILED and close() finishes (8 runs)', async () => {
-    const r = await run('worker-death.mjs', ['8']);
+    const r = await runFixture('worker-death.mjs', ['8']);
     expect(r.signal).toBeNull();
     expect(r.code).toBe(0);
     const codes = JSON.parse(r.out) as Record<string, number>;
@@ -151,7 +120,7 @@ describe('fault injection in child processes (each must exit by itself)', () => 
   }, 60_000);
 
   it('under --permission without --allow-worker, starting a session rejects with ERR_WINTUN_WORKER_FAILED naming the flag', async () => {
-    const r = await run('no-worker-permission.mjs', [], ['--permission', '--allow-fs-read=*']);
+    const r = await runFixture('no-worker-permission.mjs', [], { nodeArgs: ['--permission', '--allow-fs-read=*'] });
     expect(r.signal).toBeNull();
     expect(r.code).toBe(0);
     // Before: a raw ReferenceError ('pump' before initialization) from the test driver, over a raw ERR_ACCESS_DENIED.

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createInThreadDriver } from '../src/testing.js';
+import { ip4 } from './helpers.js';
 
-function ip4(tag: number, size = 40): Uint8Array {
-  const b = new Uint8Array(size);
-  b[0] = 0x45;
-  b[1] = tag & 0xff;
-  b[2] = (tag >> 8) & 0xff;
-  return b;
-}
 const tagOf = (b: Uint8Array): number => (b[1] ?? 0) | ((b[2] ?? 0) << 8);
 
 describe('sendWith(..., more) and flushSends (batch publication)', () => {

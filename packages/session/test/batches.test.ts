@@ -2,13 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { isWintunError } from '@wintun-ts/session';
 import { createInThreadDriver } from '../src/testing.js';
-
-function ip4(tag: number, size = 40): Uint8Array {
-  const b = new Uint8Array(size);
-  b[0] = 0x45;
-  b[1] = tag;
-  return b;
-}
+import { ip4 } from './helpers.js';
 
 describe('Session.batches', () => {
   it('yields every ready packet in one reused batch, released when the loop advances', async () => {

@@ -9,13 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isWintunError } from '@wintun-ts/session';
 import { createInThreadDriver } from '../src/testing.js';
 import { PcapngReader, captureEndpointPaths, connectCaptureEndpoint, fetchEndpointStatus, serveCaptureEndpoint, type CapturedPacket } from '../src/capture/index.js';
-
-function ip4(tag: number, size = 40): Uint8Array {
-  const b = new Uint8Array(size);
-  b[0] = 0x45;
-  b[1] = tag;
-  return b;
-}
+import { ip4 } from './helpers.js';
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isWintunError } from '@wintun-ts/session';
 import { loadKoffi } from '@wintun-ts/session/linux';
 import { createTestDriver } from '../src/testing.js';
-import { receiveCopy, tryReceiveCopy } from './copies.js';
+import { receiveCopy, tryReceiveCopy } from './helpers.js';
 
 const canNative = (() => {
   try {

@@ -1,28 +1,11 @@
 // Regression tests of issue 10 for the client side of a session: use after close (item 1), a bad
 // send never wedges the Receive ring (item 3), bad options are refused (item 8), and unref().
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { isWintunError } from '@wintun-ts/session';
 import { createInThreadDriver } from '../src/testing.js';
-
-function ip4(tag: number, size = 40): Uint8Array {
-  const b = new Uint8Array(size);
-  b[0] = 0x45;
-  b[1] = tag;
-  return b;
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-    return 'ok';
-  } catch (error) {
-    return isWintunError(error) ? error.code : `not a WintunError: ${String(error)}`;
-  }
-}
+import { ip4, codeOf, runFixture } from './helpers.js';
 
 async function rejectionOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -33,24 +16,9 @@ async function rejectionOf(p: Promise<unknown>): Promise<string> {
   }
 }
 
-function run(script: string, args: string[], killAfterMs = 20_000): Promise<{ code: number | null; signal: string | null; out: string; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const t = performance.now();
-    const child = spawn(process.execPath, [fileURLToPath(new URL(`./fixtures/${script}`, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, out: out.trim(), ms: performance.now() - t });
-    });
-  });
-}
-
 describe('use after close never touches freed memory (issue 10 item 1)', () => {
   it('slots, leases, stashed drain/batch bytes and close() from callbacks, after GC, in a child process', async () => {
-    const r = await run('after-close.mjs', []);
+    const r = await runFixture('after-close.mjs', [], { killAfterMs: 20_000 });
     expect(r.signal).toBeNull(); // SIGSEGV before the fix
     expect(r.code).toBe(0);
     // commit after close, first release after close (no-op), second release, sendWith that
@@ -174,7 +142,7 @@ describe('options are checked (issue 10 item 8)', () => {
 
 describe('unref (issue 10 "Also")', () => {
   it('a process whose idle session was unref()ed exits by itself; a ref()ed one stays alive', async () => {
-    const [unref, ref] = await Promise.all([run('unref-exit.mjs', ['unref']), run('unref-exit.mjs', ['ref'], 1500)]);
+    const [unref, ref] = await Promise.all([runFixture('unref-exit.mjs', ['unref'], { killAfterMs: 20_000 }), runFixture('unref-exit.mjs', ['ref'], { killAfterMs: 1500 })]);
     expect(unref.out).toBe('waiting');
     expect(unref.code).toBe(0);
     expect(unref.ms).toBeLessThan(5000);

@@ -9,15 +9,8 @@ import {
 } from '@wintun-ts/session/driver';
 import type { AutoResetEvent, RingMemory } from '@wintun-ts/session/driver';
 import { createInThreadDriver } from '../src/testing.js';
-import { receiveCopy, tryReceiveCopy } from './copies.js';
+import { ip4, receiveCopy, tryReceiveCopy } from './helpers.js';
 
-function ip4(tag: number, size = 40): Uint8Array {
-  const b = new Uint8Array(size);
-  b[0] = 0x45;
-  b[1] = tag & 0xff;
-  b[2] = (tag >>> 8) & 0xff;
-  return b;
-}
 const tagOf = (b: Uint8Array): number => (b[1] ?? 0) | ((b[2] ?? 0) << 8);
 
 async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
