@@ -3,70 +3,30 @@
  *
  * @module
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { Adapter, WintunError } from '@wintun-ts/adapter';
+import { Adapter, WintunError, type InterfaceCounters } from '@wintun-ts/adapter';
 import { EXIT_CODES_HELP, flag, type Command } from '../command.js';
 import { writeLine } from '../io.js';
 import { checkName } from '../tunnel.js';
 import { formatBytes } from '../format.js';
 
-/** `stats --json`: the kernel's counters of one interface. */
-export interface InterfaceCounters {
-  /** Interface name. */
-  readonly name: string;
-  /** Where the numbers come from: `sysfs` (Linux `/sys/class/net/<name>/statistics`) or `GetIfEntry2` (Windows). */
-  readonly source: 'sysfs' | 'GetIfEntry2';
-  /** Packets the system sent out through the adapter (what a session receives). */
-  readonly txPackets: number;
-  /** Bytes the system sent out through the adapter. */
-  readonly txBytes: number;
-  /** Outgoing packets the system dropped (e.g. no session was reading). */
-  readonly txDropped: number;
-  /** Outgoing errors. */
-  readonly txErrors: number;
-  /** Packets the adapter delivered into the system (what a session sent). */
-  readonly rxPackets: number;
-  /** Bytes delivered into the system. */
-  readonly rxBytes: number;
-  /** Incoming packets the system dropped. */
-  readonly rxDropped: number;
-  /** Incoming errors (e.g. malformed packets a session sent). */
-  readonly rxErrors: number;
-}
-
-const FIELDS = [
-  ['txPackets', 'tx_packets'],
-  ['txBytes', 'tx_bytes'],
-  ['txDropped', 'tx_dropped'],
-  ['txErrors', 'tx_errors'],
-  ['rxPackets', 'rx_packets'],
-  ['rxBytes', 'rx_bytes'],
-  ['rxDropped', 'rx_dropped'],
-  ['rxErrors', 'rx_errors'],
-] as const;
+/** `stats --json`: the kernel's counters of one interface (the adapter package's snapshot type). */
+export type { InterfaceCounters } from '@wintun-ts/adapter';
 
 /**
- * Reads an interface's counters: Linux sysfs, Windows `GetIfEntry2` (through
- * `Adapter.interfaceCounters`).
+ * Reads an interface's counters through `Adapter.interfaceCounters`: Linux sysfs, Windows
+ * `GetIfEntry2`; other platforms get the CLI's own wording of the refusal.
  *
  * @throws WintunError `ERR_WINTUN_ADAPTER_NOT_FOUND` when there is no such interface;
  *   `ERR_WINTUN_UNSUPPORTED_PLATFORM` outside Linux and Windows.
  */
 export async function readInterfaceCounters(name: string): Promise<InterfaceCounters> {
-  if (process.platform === 'win32') return Adapter.interfaceCounters(name);
-  if (process.platform !== 'linux') {
+  if (process.platform !== 'linux' && process.platform !== 'win32') {
     throw new WintunError(
       'ERR_WINTUN_UNSUPPORTED_PLATFORM',
       `wintun-ts stats reads interface counters from Linux sysfs or Windows GetIfEntry2; on ${process.platform} use the status line of 'wintun-ts up'.`,
     );
   }
-  const dir = `/sys/class/net/${name}/statistics`;
-  if (!existsSync(dir)) {
-    throw new WintunError('ERR_WINTUN_ADAPTER_NOT_FOUND', `There is no interface ${name} in this network namespace; 'wintun-ts list' shows the adapters.`);
-  }
-  const out: Record<string, number> = {};
-  for (const [key, file] of FIELDS) out[key] = Number(readFileSync(`${dir}/${file}`, 'utf8').trim());
-  return { name, source: 'sysfs', ...(out as Omit<InterfaceCounters, 'name' | 'source'>) };
+  return Adapter.interfaceCounters(name);
 }
 
 /** The `stats` command. */
