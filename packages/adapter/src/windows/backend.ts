@@ -620,16 +620,24 @@ export class WindowsAdapter implements AdapterBackend {
       };
       const session = new Session({ engine: 'dll', calls: lib, handle, view: (address: bigint, length: number) => koffi.view(address, length), readEvent, link }, options);
       handedOver = true;
-      if (this.#closeRequested) {
-        await session.close();
-        throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} was closed while its session was starting; the new session was closed.`);
-      }
-      this.#session = session;
-      return session;
+      return await this.#adopt(session);
     } catch (error) {
       if (!handedOver) await callAsync(lib.fn.WintunEndSession, handle);
       throw error;
     }
+  }
+
+  /**
+   * Takes a just-built session as this adapter's, or, when `close()`/`delete()` came while it was
+   * starting, closes it and rejects with `ERR_WINTUN_CLOSED` (both engines end their start here).
+   */
+  async #adopt(session: Session): Promise<Session> {
+    if (this.#closeRequested) {
+      await session.close();
+      throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} was closed while its session was starting; the new session was closed.`);
+    }
+    this.#session = session;
+    return session;
   }
 
   async #startSession(capacity: number, options: SessionOptions): Promise<Session> {
@@ -660,12 +668,7 @@ export class WindowsAdapter implements AdapterBackend {
       // memory. The Windows default keeps the old-driver guard on (0.14.1 drivers).
       const session = new Session({ rings, readEvent, writeEvent, link, memory }, options);
       handedOver = true;
-      if (this.#closeRequested) {
-        await session.close();
-        throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} was closed while its session was starting; the new session was closed.`);
-      }
-      this.#session = session;
-      return session;
+      return await this.#adopt(session);
     } catch (error) {
       if (!handedOver) {
         // No session was built: nothing else owns the events and the memory.
