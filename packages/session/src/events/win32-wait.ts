@@ -6,6 +6,12 @@
  * dns.lookup, zlib and crypto) is never used, however many sessions wait. Windows only; used by
  * `Win32Event.wait`. Internal.
  *
+ * The wake path is kept to what cannot be avoided: the pool's wait thread wakes, a pool worker
+ * runs the callback, koffi relays it to this thread, and the callback settles the wait at once.
+ * Freeing the finished one-shot wait object (`UnregisterWaitEx`, a call that costs tens of
+ * microseconds under Wine) is deferred to a `setImmediate` that runs after the waiter has resumed,
+ * batched for every wait that finished in the same turn.
+ *
  * @module
  */
 import { threadId } from 'node:worker_threads';
@@ -32,6 +38,9 @@ interface PoolWaitApi {
 }
 
 const pending = new Map<number, PendingWait>();
+/** Finished one-shot wait objects to free (`UnregisterWaitEx`) once their waiters have resumed. */
+let finished: (bigint | number)[] = [];
+let releaseScheduled = false;
 let nextId = 1;
 let api: PoolWaitApi | null = null;
 /** koffi type names are process-wide; several copies of this module (bundles) may bind their own. */
@@ -56,12 +65,28 @@ function poolWaitApi(): PoolWaitApi {
     const wait = pending.get(id);
     if (wait === undefined) return;
     pending.delete(id);
-    // One-shot: the wait is over; free the wait object without blocking (NULL completion event).
-    unregister(wait.waitHandle, 0);
     wait.settle(timedOut === 0);
+    // One-shot: the wait is over. Its object is freed after the waiter has resumed (the promise
+    // continuation runs in this turn's microtasks, the release in the check phase), without
+    // blocking (NULL completion event: the callback that would wait for is this one).
+    finished.push(wait.waitHandle);
+    if (!releaseScheduled) {
+      releaseScheduled = true;
+      setImmediate(releaseFinished);
+    }
   }, koffi.pointer(proto));
   api = { register: register as PoolWaitApi['register'], unregister: unregister as PoolWaitApi['unregister'], callback };
   return api;
+}
+
+/** Frees the wait objects of every wait that finished since the last release. */
+function releaseFinished(): void {
+  releaseScheduled = false;
+  const handles = finished;
+  finished = [];
+  const w = api;
+  if (w === null) return;
+  for (const handle of handles) w.unregister(handle, 0);
 }
 
 /**
@@ -113,7 +138,11 @@ export function poolWait(object: bigint, timeoutMs: number, keepAlive: boolean):
   };
 }
 
-/** Waits registered and not settled yet (diagnostics and tests). */
-export function poolWaitsPending(): number {
-  return pending.size;
+/**
+ * Counts of this thread's thread-pool waits (diagnostics and leak checks): `pending` waits are
+ * registered and not settled; `unreleased` ones have settled and their wait objects are not freed
+ * yet (they are freed right after their waiters resume). Both return to 0 when nothing waits.
+ */
+export function win32PoolWaits(): { readonly pending: number; readonly unreleased: number } {
+  return { pending: pending.size, unreleased: finished.length };
 }

@@ -8,3 +8,4 @@
  */
 export * from '@wintun-ts/ring/win32';
 export { Win32Event, createWin32Event, openWin32Event } from '../events/win32.js';
+export { win32PoolWaits } from '../events/win32-wait.js';
