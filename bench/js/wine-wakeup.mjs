@@ -2,7 +2,7 @@
 // thread plays the driver: every 200-700 us it writes one 64 B packet into the Send ring (native,
 // VirtualAlloc'd ring memory), stamps it, publishes Tail and sets the read event, a Win32
 // auto-reset event (SetEvent). The main thread waits for it through the project's Windows code:
-//   event   - the session's Win32Event.wait() (a poll, then WaitForSingleObject.async slices), then
+//   event   - the session's Win32Event.wait() (a poll, then a one-shot thread-pool wait relayed by koffi), then
 //             SendRingReader.receive/release;
 //   session - Session.receiveInto over the same rings and events.
 // Latency: from just before the publication to the moment the main thread holds the packet (one

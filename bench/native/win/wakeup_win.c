@@ -8,15 +8,23 @@
  * reads the counter when it returns and records the difference. This is the wait wintun.dll's
  * users do on WintunGetReadWaitEvent's handle. Prints one JSON line (p50/p90/p99/max in ns).
  *
- * usage: wakeup_win.exe <iterations>
+ * With "iocp" as second argument the driver posts a completion packet (PostQueuedCompletionStatus)
+ * instead and the main thread waits in GetQueuedCompletionStatusEx: how libuv's event loop (Node's
+ * main thread) sleeps and is woken on Windows. Whatever wakes a JavaScript wait on the main thread
+ * ends with this hop, after the hop from the event to the thread that waits on it: the pair is
+ * the floor of an event-loop wait.
+ *
+ * usage: wakeup_win.exe <iterations> [iocp]
  */
 #include <windows.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef LONG(NTAPI *NtDelayExecution_t)(BOOLEAN, PLARGE_INTEGER);
 
 static HANDLE ev;
+static HANDLE port; /* the "iocp" mode's completion port, else NULL */
 static volatile LONG64 stamp;
 static volatile LONG stop;
 static int iters;
@@ -39,7 +47,8 @@ static DWORD WINAPI driver(LPVOID arg) {
     if (delay) delay(FALSE, &d);
     else Sleep(1);
     InterlockedExchange64(&stamp, qpc());
-    SetEvent(ev);
+    if (port) PostQueuedCompletionStatus(port, 0, 1, NULL);
+    else SetEvent(ev);
   }
   return 0;
 }
@@ -57,14 +66,21 @@ int main(int argc, char **argv) {
   QueryPerformanceFrequency(&f);
   double ns_per_tick = 1e9 / (double)f.QuadPart;
   ev = CreateEventW(NULL, FALSE, FALSE, NULL);
+  int iocp = argc > 2 && strcmp(argv[2], "iocp") == 0;
+  if (iocp && !(port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1))) { fprintf(stderr, "wakeup_win: CreateIoCompletionPort failed (%lu)\n", GetLastError()); return 2; }
   double *lat = calloc((size_t)iters, sizeof(double));
   HANDLE th = CreateThread(NULL, 0, driver, NULL, 0, NULL);
   if (!ev || !lat || !th) { fprintf(stderr, "wakeup_win: setup failed (%lu)\n", GetLastError()); return 2; }
   int n = 0;
   DWORD deadline = GetTickCount() + (DWORD)iters * 5 + 5000;
   while (n < iters && (LONG)(deadline - GetTickCount()) > 0) {
-    DWORD r = WaitForSingleObject(ev, 100);
-    if (r != WAIT_OBJECT_0) continue;
+    if (port) {
+      OVERLAPPED_ENTRY entry;
+      ULONG got = 0;
+      if (!GetQueuedCompletionStatusEx(port, &entry, 1, &got, 100, FALSE) || got == 0) continue;
+    } else if (WaitForSingleObject(ev, 100) != WAIT_OBJECT_0) {
+      continue;
+    }
     LONG64 t1 = qpc();
     lat[n++] = (double)(t1 - InterlockedCompareExchange64(&stamp, 0, 0)) * ns_per_tick;
   }
@@ -72,11 +88,12 @@ int main(int argc, char **argv) {
   WaitForSingleObject(th, 5000);
   qsort(lat, (size_t)n, sizeof(double), cmp);
 #define PCT(q) (n ? lat[(size_t)((double)(n - 1) * (q))] : 0)
-  printf("{\"impl\":\"c\",\"row\":\"wine-wakeup\",\"samples\":%d,\"p50Ns\":%.0f,\"p90Ns\":%.0f,\"p99Ns\":%.0f,\"maxNs\":%.0f,\"qpcHz\":%lld}\n",
-         n, PCT(0.5), PCT(0.9), PCT(0.99), n ? lat[n - 1] : 0, (long long)f.QuadPart);
+  printf("{\"impl\":\"c\",\"row\":\"wine-wakeup\",\"wake\":\"%s\",\"samples\":%d,\"p50Ns\":%.0f,\"p90Ns\":%.0f,\"p99Ns\":%.0f,\"maxNs\":%.0f,\"qpcHz\":%lld}\n",
+         iocp ? "iocp" : "event", n, PCT(0.5), PCT(0.9), PCT(0.99), n ? lat[n - 1] : 0, (long long)f.QuadPart);
   fflush(stdout);
   CloseHandle(th);
   CloseHandle(ev);
+  if (port) CloseHandle(port);
   free(lat);
   return 0;
 }
