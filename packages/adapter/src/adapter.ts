@@ -343,7 +343,7 @@ export class Adapter implements AsyncDisposable {
    */
   async startSession(options: StartSessionOptions = {}): Promise<Session> {
     const backend = this.#live();
-    const { capacity, session: sessionOptions, engine } = parseStartSessionOptions(options);
+    const { capacity, session: sessionOptions, engine, io } = parseStartSessionOptions(options);
     const endpoint = parseEndpointOption(options.captureEndpoint);
     if (this.#starting !== undefined) {
       throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `Adapter ${backend.name} has a session starting; await it (or close it) before starting another.`);
@@ -351,7 +351,7 @@ export class Adapter implements AsyncDisposable {
     if (this.#session !== undefined && this.#session.isOpen) {
       throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `Adapter ${backend.name} already has a session; close it before starting another.`);
     }
-    const start = backend.startSession(capacity, sessionOptions, engine);
+    const start = backend.startSession(capacity, sessionOptions, engine, io);
     this.#starting = start;
     try {
       const session = await start;
