@@ -10,6 +10,9 @@ import type { StartSessionEngine, StartSessionIo, StartSessionOptions } from './
 const ENGINES: readonly StartSessionEngine[] = ['rings', 'dll', 'auto'];
 const IOS: readonly StartSessionIo[] = ['inline', 'workers'];
 
+/** Where a Linux session's driver side runs when `startSession` is given no `io` (see docs/guides/performance.md). */
+export const DEFAULT_SESSION_IO: StartSessionIo = 'inline';
+
 function invalid(message: string): WintunError {
   return new WintunError('ERR_WINTUN_INVALID_ARGUMENT', message);
 }
@@ -50,7 +53,7 @@ export interface ParsedStartSessionOptions {
  *   `ERR_WINTUN_INVALID_CAPACITY` for a capacity that is not a power of two in [0x20000, 0x4000000].
  */
 export function parseStartSessionOptions(options: unknown): ParsedStartSessionOptions {
-  if (options === undefined) return { capacity: WINTUN_DEFAULT_RING_CAPACITY, session: {}, engine: 'auto', io: 'inline' };
+  if (options === undefined) return { capacity: WINTUN_DEFAULT_RING_CAPACITY, session: {}, engine: 'auto', io: DEFAULT_SESSION_IO };
   if (!isPlainObject(options)) {
     throw invalid(`startSession takes an options object such as { capacity: 0x400000, waitTimeoutMs: 100 }, got ${options === null ? 'null' : typeof options}.`);
   }
@@ -66,7 +69,7 @@ export function parseStartSessionOptions(options: unknown): ParsedStartSessionOp
   if (typeof engine !== 'string' || !ENGINES.includes(engine as StartSessionEngine)) {
     throw invalid(`startSession: engine must be 'rings', 'dll' or 'auto', got ${typeof engine === 'string' ? JSON.stringify(engine) : typeof engine}.`);
   }
-  const io: unknown = o.io === undefined ? 'inline' : o.io;
+  const io: unknown = o.io === undefined ? DEFAULT_SESSION_IO : o.io;
   if (typeof io !== 'string' || !IOS.includes(io as StartSessionIo)) {
     throw invalid(`startSession: io must be 'inline' or 'workers' (Linux: where the driver side runs), got ${typeof io === 'string' ? JSON.stringify(io) : typeof io}.`);
   }

@@ -60,6 +60,7 @@ import { RtNetlink, type LinkInfo } from './netlink.js';
 import { TunDevice } from './tun-device.js';
 import { createPacketSink, createPacketSource, type TunIoOptions } from '../workers/tun-io.js';
 import { tunWatchReadable } from './tun-io.js';
+import { DEFAULT_SESSION_IO } from '../session-options.js';
 
 /** `TUNSETCARRIER` = `_IOW('T', 226, int)` (Linux 5.0+): turns the carrier of an attached TUN device on or off. */
 export const TUNSETCARRIER = 0x400454e2;
@@ -225,7 +226,7 @@ class LinuxAdapterBackend implements AdapterBackend {
    * after both loops ended; `close()`/`delete()` wait for a start in flight, and a start that
    * completes after a close began closes its new session and rejects with `ERR_WINTUN_CLOSED`.
    */
-  async startSession(capacity: number, sessionOptions: SessionOptions = {}, engine: StartSessionEngine = 'auto', io: StartSessionIo = 'inline'): Promise<Session> {
+  async startSession(capacity: number, sessionOptions: SessionOptions = {}, engine: StartSessionEngine = 'auto', io: StartSessionIo = DEFAULT_SESSION_IO): Promise<Session> {
     if (engine === 'dll') {
       throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `startSession: engine 'dll' (wintun.dll's session functions) exists only on Windows; on Linux use 'rings' or 'auto'.`);
     }
