@@ -10,10 +10,12 @@
 // native events. Output: one JSON line, as bench/js/ring-bench.mjs.
 //
 // The events are the driver library's futex auto-reset events, seen from JavaScript through
-// NativeEvent below: `set` is one FFI call, `wait` polls once and then waits in bounded slices on
-// libuv's pool (koffi's async calls), the shape of the session's Win32 event wait
-// (WaitForSingleObject.async in slices of at most 100 ms), so the wake-up path is the one a
-// Windows process takes today.
+// NativeEvent below: `set` is one FFI call. The main thread's wait on the read event never blocks a
+// thread: it arms the event (nd_js_arm) and watches the library's eventfd with koffi.node.poll; the
+// driver writes the eventfd after a set only while the event is armed. Before issue 12 the wait
+// ran in bounded slices on libuv's pool (koffi .async, the shape of a WaitForSingleObject.async):
+// bench/js/wake-probe.mjs measured that path at 44-55 us p50 against 15-23 us for the eventfd, on
+// the same machine, with the same native waker. The write event's waits (workers) stay synchronous.
 import { CAPACITY, MeasureWindow, allocatePair, firstLine, gapMaker, loadRing, makeSource, nowNs, percentile, round, sleepSync } from './common.mjs';
 
 const [libPath, mode, a1, a2, a3, a4, a5] = process.argv.slice(2);
@@ -46,6 +48,10 @@ const nd = {
   eventSet: lib.func('void nd_event_set(void *e)'),
   eventTry: lib.func('int nd_event_try(void *e)'),
   eventWait: lib.func('int nd_event_wait(void *e, uint32_t ms)'),
+  readEfd: lib.func('int nd_read_efd(void *h)'),
+  jsArm: lib.func('int nd_js_arm(void *h)'),
+  jsDisarm: lib.func('void nd_js_disarm(void *h)'),
+  jsReset: lib.func('void nd_js_reset(void *h)'),
 };
 const MODES = { 'tp-send': 0, 'tp-recv': 1, 'wk-send': 2, 'wk-recv': 3 };
 /** Longest wait slice on libuv's pool, as the session's Win32 event (WIN32_EVENT_ASYNC_SLICE_MS). */
@@ -54,14 +60,61 @@ const { RING_EMPTY, RING_FULL } = ring;
 let sink = 0;
 
 /**
+ * The main thread's wait on the driver's read event: arm, then the eventfd's poll callback (or the
+ * timeout) ends the wait. One poll handle per driver, unref'd (a pending wait's timer holds the
+ * process); close() releases it before the library closes the fd.
+ */
+class LoopWaiter {
+  constructor(h, ptr) {
+    this.h = h;
+    this.ptr = ptr;
+    this.pending = [];
+    // koffi 3.3.4 calls back with (status, events).
+    this.handle = koffi.node.poll(nd.readEfd(h), { readable: true }, () => this.onPoll());
+    this.handle.unref();
+  }
+  wait(timeoutMs, ref) {
+    return new Promise((resolve) => {
+      if (nd.jsArm(this.h)) return resolve(true);
+      const p = { resolve, timer: null };
+      p.timer = setTimeout(() => this.finish(p, null), timeoutMs);
+      if (!ref) p.timer.unref();
+      this.pending.push(p);
+    });
+  }
+  onPoll() {
+    nd.jsReset(this.h); // empty the eventfd first: a later write makes it readable again
+    for (const p of this.pending.slice()) {
+      if (nd.eventTry(this.ptr) || nd.jsArm(this.h)) this.finish(p, true);
+    }
+  }
+  finish(p, value) {
+    const i = this.pending.indexOf(p);
+    if (i < 0) return;
+    this.pending.splice(i, 1);
+    clearTimeout(p.timer);
+    if (value === null) {
+      if (this.pending.length === 0) nd.jsDisarm(this.h);
+      value = nd.eventTry(this.ptr) === 1;
+    }
+    p.resolve(value);
+  }
+  close() {
+    for (const p of this.pending.slice()) this.finish(p, null);
+    this.handle.close();
+  }
+}
+
+/**
  * An AutoResetEvent (the session's event interface) over one of the driver library's futex
  * events. Owned by the driver handle: `close()` only stops further waits.
  */
 class NativeEvent {
-  constructor(ptr) {
+  constructor(ptr, loopWaiter = null) {
     this.kind = 'native';
     this.ptr = ptr;
     this.closed = false;
+    this.loop = loopWaiter;
   }
   set() {
     if (!this.closed) nd.eventSet(this.ptr);
@@ -75,9 +128,10 @@ class NativeEvent {
       if (nd.eventWait(this.ptr, Math.min(left, 1000))) return true;
     }
   }
-  async wait(timeoutMs) {
+  async wait(timeoutMs, unref = false) {
     if (nd.eventTry(this.ptr)) return true;
     if (timeoutMs === 0) return false;
+    if (this.loop !== null) return this.closed ? false : this.loop.wait(timeoutMs, !unref);
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (this.closed) return false;
@@ -106,10 +160,12 @@ function startDriver(driverMode, size = 64, batch = 1, iters = 0) {
   const h = nd.start(sendAddr, CAPACITY, recvAddr, CAPACITY, MODES[driverMode], size, batch, iters);
   if (!h) throw new Error('nd_start refused its arguments');
   let stopped = false;
+  const readPtr = nd.readEvent(h);
+  const loop = new LoopWaiter(h, readPtr);
   return {
     memory,
     pair,
-    readEvent: new NativeEvent(nd.readEvent(h)),
+    readEvent: new NativeEvent(readPtr, loop),
     writeEvent: new NativeEvent(nd.writeEvent(h)),
     count: () => nd.count(h),
     check() {
@@ -127,6 +183,7 @@ function startDriver(driverMode, size = 64, batch = 1, iters = 0) {
     },
     free() {
       this.stop();
+      loop.close();
       nd.free(h);
       if (!memory.freed) memory.free();
     },
