@@ -50,6 +50,7 @@ const nd = {
   eventWait: lib.func('int nd_event_wait(void *e, uint32_t ms)'),
   readEfd: lib.func('int nd_read_efd(void *h)'),
   jsArm: lib.func('int nd_js_arm(void *h)'),
+  jsArmed: lib.func('void *nd_js_armed(void *h)'),
   jsDisarm: lib.func('void nd_js_disarm(void *h)'),
   jsReset: lib.func('void nd_js_reset(void *h)'),
 };
@@ -61,46 +62,97 @@ let sink = 0;
 
 /**
  * The main thread's wait on the driver's read event: arm, then the eventfd's poll callback (or the
- * timeout) ends the wait. One poll handle per driver, unref'd (a pending wait's timer holds the
- * process); close() releases it before the library closes the fd.
+ * timeout) ends the wait. One poll handle per driver, unref'd, and one timer, refreshed per wait
+ * and ref'd while a ref'd wait is pending. The wake-up path makes no FFI call: the event's state and
+ * the armed flag are read and written with atomics on koffi views of the library's memory, and the
+ * eventfd is emptied after the woken callers ran (then every pending wait re-arms and re-checks, so
+ * a write that the late reset swallows is never lost).
  */
 class LoopWaiter {
   constructor(h, ptr) {
     this.h = h;
-    this.ptr = ptr;
+    this.state = new Int32Array(koffi.view(ptr, 8)); // event_t: state, waiters
+    this.armed = new Int32Array(koffi.view(nd.jsArmed(h), 4));
     this.pending = [];
+    this.timer = null;
+    this.timerMs = -1;
+    this.timerAt = Infinity;
+    this.refs = 0;
+    this.resetQueued = false;
+    this.reset = () => {
+      this.resetQueued = false;
+      nd.jsReset(this.h);
+      this.settle(); // re-arm (or take a signal) after the reset: nothing swallowed is lost
+    };
     // koffi 3.3.4 calls back with (status, events).
     this.handle = koffi.node.poll(nd.readEfd(h), { readable: true }, () => this.onPoll());
     this.handle.unref();
   }
+  tryConsume() {
+    return Atomics.compareExchange(this.state, 0, 1, 0) === 1;
+  }
+  /** Arms; true when it consumed a signal instead (then nothing stays armed). */
+  arm() {
+    Atomics.store(this.armed, 0, 1);
+    if (!this.tryConsume()) return false;
+    Atomics.store(this.armed, 0, 0);
+    return true;
+  }
   wait(timeoutMs, ref) {
     return new Promise((resolve) => {
-      if (nd.jsArm(this.h)) return resolve(true);
-      const p = { resolve, timer: null };
-      p.timer = setTimeout(() => this.finish(p, null), timeoutMs);
-      if (!ref) p.timer.unref();
+      if (this.arm()) return resolve(true);
+      const now = performance.now();
+      const p = { resolve, deadline: now + timeoutMs, ref };
       this.pending.push(p);
+      if (ref && this.refs++ === 0) this.timer?.ref();
+      if (p.deadline < this.timerAt - 0.5 || this.pending.length === 1) this.schedule(p.deadline, now);
     });
   }
+  schedule(deadline, now) {
+    const ms = Math.max(1, Math.ceil(deadline - now));
+    if (this.timer !== null && ms === this.timerMs) {
+      this.timer.refresh();
+    } else {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.onTimer(), ms);
+      this.timerMs = ms;
+      if (this.refs === 0) this.timer.unref();
+    }
+    this.timerAt = now + ms;
+  }
+  settle() {
+    let j = 0;
+    for (const p of this.pending) {
+      if (this.tryConsume() || this.arm()) this.end(p, true);
+      else this.pending[j++] = p;
+    }
+    this.pending.length = j;
+  }
   onPoll() {
-    nd.jsReset(this.h); // empty the eventfd first: a later write makes it readable again
-    for (const p of this.pending.slice()) {
-      if (nd.eventTry(this.ptr) || nd.jsArm(this.h)) this.finish(p, true);
+    this.settle();
+    if (!this.resetQueued) {
+      this.resetQueued = true;
+      setImmediate(this.reset);
     }
   }
-  finish(p, value) {
-    const i = this.pending.indexOf(p);
-    if (i < 0) return;
-    this.pending.splice(i, 1);
-    clearTimeout(p.timer);
-    if (value === null) {
-      if (this.pending.length === 0) nd.jsDisarm(this.h);
-      value = nd.eventTry(this.ptr) === 1;
-    }
+  onTimer() {
+    this.timerAt = Infinity;
+    const now = performance.now();
+    const expired = this.pending.filter((p) => p.deadline <= now + 0.5);
+    this.pending = this.pending.filter((p) => p.deadline > now + 0.5);
+    if (this.pending.length === 0) Atomics.store(this.armed, 0, 0);
+    for (const p of expired) this.end(p, this.tryConsume());
+    if (this.pending.length > 0) this.schedule(Math.min(...this.pending.map((p) => p.deadline)), now);
+  }
+  end(p, value) {
+    if (p.ref && --this.refs === 0) this.timer?.unref();
     p.resolve(value);
   }
   close() {
-    for (const p of this.pending.slice()) this.finish(p, null);
+    const all = this.pending.splice(0);
+    Atomics.store(this.armed, 0, 0);
+    for (const p of all) this.end(p, this.tryConsume());
+    if (this.timer !== null) clearTimeout(this.timer);
     this.handle.close();
   }
 }

@@ -233,6 +233,8 @@ EXPORT int nd_event_wait(void *e, uint32_t timeout_ms) {
    and returns 0. nd_js_disarm: ends an arming (a wait that timed out). nd_js_reset: empties the
    eventfd (call before looking at the event again, so that a later write re-arms the poll). */
 EXPORT int nd_read_efd(void *h) { return ((nd_ctl *)h)->read_efd; }
+/* The armed flag itself (an int), for a client that arms with atomics on a view of it (as nd_js_arm). */
+EXPORT void *nd_js_armed(void *h) { return &((nd_ctl *)h)->js_armed; }
 EXPORT int nd_js_arm(void *h) {
   nd_ctl *x = h;
   atomic_store(&x->js_armed, 1);
