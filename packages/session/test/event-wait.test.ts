@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { isWintunError } from '@wintun-ts/session';
 import { SharedEvent } from '../src/events/shared.js';
 import { pendingRefWaits } from '../src/events/wait-async.js';
+import { createInThreadDriver } from '../src/testing.js';
 
 /** Resources that keep the loop alive, by type (unref'd handles are not listed). */
 function activeCount(type: string): number {
@@ -45,6 +46,24 @@ describe('SharedEvent.wait keep-alive', () => {
     expect(await Promise.all(ref)).toEqual([false, false]);
     expect(pendingRefWaits()).toBe(0);
     expect(activeCount('Timeout')).toBe(before);
+  });
+
+  it('many sessions, each with receives that waited: the loop holds nothing more once they closed', async () => {
+    const baseline = [...process.getActiveResourcesInfo()].sort();
+    const packet = new Uint8Array(40);
+    packet[0] = 0x45;
+    for (let round = 0; round < 5; round++) {
+      const drivers = Array.from({ length: 20 }, () => createInThreadDriver());
+      const receives = drivers.map((d) => d.session.receive({ timeout: 5000 }));
+      for (let i = 0; i < 20 && pendingRefWaits() === 0; i++) await Promise.resolve();
+      expect(pendingRefWaits()).toBeGreaterThan(0); // the pumps wait on their read events
+      for (const d of drivers) d.inject(packet);
+      for (const lease of await Promise.all(receives)) lease.release();
+      await Promise.all(drivers.map((d) => d.close()));
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(pendingRefWaits()).toBe(0);
+    expect([...process.getActiveResourcesInfo()].sort()).toEqual(baseline);
   });
 
   it('rejects (does not throw) a bad timeout, and holds nothing for it', async () => {
