@@ -23,7 +23,11 @@ import { nowNs, percentile } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const koffi = require('koffi');
-const [libPath, mech, itersArg] = process.argv.slice(2);
+const [libPath, mech, itersArg, how] = process.argv.slice(2);
+// 'await': the callback resolves a promise that the main loop awaits, and the latency is taken in
+// the continuation (what a caller of an async wait sees); otherwise in the callback itself.
+const awaitMode = how === 'await';
+const cbLat = [];
 const iters = Number(itersArg ?? 2000);
 const lib = koffi.load(libPath);
 const WakeCb = koffi.proto('void WpCb(void)');
@@ -58,17 +62,47 @@ const keepAlive = setInterval(() => {
   if (performance.now() > deadline) onDeadline();
 }, 50);
 
+/** The continuation side of 'await' mode: a loop awaiting one promise per wake-up. */
+let resolveWake = null;
+async function awaitLoop(h) {
+  while (lat.length < iters && performance.now() < deadline) {
+    const ok = await new Promise((r) => {
+      resolveWake = r;
+      onDeadline = () => r(false);
+    });
+    if (ok) lat.push(nowNs() - wp.stamp(h));
+  }
+}
+function woke(h) {
+  const t = nowNs();
+  cbLat.push(t - wp.stamp(h));
+  if (!awaitMode) lat.push(t - wp.stamp(h));
+  else if (resolveWake !== null) {
+    const r = resolveWake;
+    resolveWake = null;
+    r(true);
+  }
+}
+
 async function cMode(mode) {
   let h = null;
   let cb = null;
-  let resolveWake = null;
   if (mode === 2) {
-    cb = koffi.register(() => {
-      lat.push(nowNs() - wp.stamp(h));
-    }, koffi.pointer(WakeCb));
+    cb = koffi.register(() => woke(h), koffi.pointer(WakeCb));
   }
   h = wp.start(mode, iters, cb);
-  if (mode === 4 || mode === 2) {
+  if (awaitMode && mode <= 2) {
+    let handle = null;
+    if (mode < 2) {
+      handle = koffi.node.poll(mode === 0 ? wp.efd(h) : wp.pipe(h), { readable: true }, () => {
+        wp.drain(h);
+        woke(h);
+      });
+      handle.unref();
+    }
+    await awaitLoop(h);
+    handle?.close();
+  } else if (mode === 4 || mode === 2) {
     while (performance.now() < deadline && (mode === 2 ? lat.length : 0) < iters) {
       await new Promise((r) => setTimeout(r, 20));
       if (mode === 4) {
@@ -105,7 +139,6 @@ async function cMode(mode) {
   }
   wp.free(h);
   if (cb) koffi.unregister(cb);
-  void resolveWake;
 }
 
 const WORKER = `
@@ -212,4 +245,5 @@ else {
   process.exit(1);
 }
 clearInterval(keepAlive);
-report({ loadavg: (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100) });
+const cbSorted = cbLat.sort((a, b) => a - b);
+report({ callbackP50Ns: awaitMode ? Math.round(percentile(cbSorted, 0.5)) : undefined, loadavg: (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100) });
