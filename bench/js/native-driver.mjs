@@ -59,14 +59,16 @@ const MODES = { 'tp-send': 0, 'tp-recv': 1, 'wk-send': 2, 'wk-recv': 3 };
 const SLICE_MS = 100;
 const { RING_EMPTY, RING_FULL } = ring;
 let sink = 0;
+const noop = () => {};
 
 /**
  * The main thread's wait on the driver's read event: arm, then the eventfd's poll callback (or the
  * timeout) ends the wait. One poll handle per driver, unref'd, and one timer, refreshed per wait
  * and ref'd while a ref'd wait is pending. The wake-up path makes no FFI call: the event's state and
  * the armed flag are read and written with atomics on koffi views of the library's memory, and the
- * eventfd is emptied after the woken callers ran (then every pending wait re-arms and re-checks, so
- * a write that the late reset swallows is never lost).
+ * eventfd is emptied (a read(2), a few microseconds right after a wake-up) off that path: by the
+ * next wait before it arms (a write after that read makes the fd readable again, so nothing is
+ * lost), or by the next poll callback when no wait came meanwhile.
  */
 class LoopWaiter {
   constructor(h, ptr) {
@@ -78,12 +80,7 @@ class LoopWaiter {
     this.timerMs = -1;
     this.timerAt = Infinity;
     this.refs = 0;
-    this.resetQueued = false;
-    this.reset = () => {
-      this.resetQueued = false;
-      nd.jsReset(this.h);
-      this.settle(); // re-arm (or take a signal) after the reset: nothing swallowed is lost
-    };
+    this.dirty = false; // the eventfd may hold a count: empty it before the next arming
     // koffi 3.3.4 calls back with (status, events).
     this.handle = koffi.node.poll(nd.readEfd(h), { readable: true }, () => this.onPoll());
     this.handle.unref();
@@ -100,6 +97,10 @@ class LoopWaiter {
   }
   wait(timeoutMs, ref) {
     return new Promise((resolve) => {
+      if (this.dirty) {
+        this.dirty = false;
+        nd.jsReset(this.h);
+      }
       if (this.arm()) return resolve(true);
       const now = performance.now();
       const p = { resolve, deadline: now + timeoutMs, ref };
@@ -129,11 +130,28 @@ class LoopWaiter {
     this.pending.length = j;
   }
   onPoll() {
-    this.settle();
-    if (!this.resetQueued) {
-      this.resetQueued = true;
-      setImmediate(this.reset);
+    if (this.pending.length === 0) {
+      // Readable with nobody waiting (a wait was woken and no new one came yet): empty it now, or
+      // the loop would keep polling a readable fd.
+      this.dirty = false;
+      nd.jsReset(this.h);
+      return;
     }
+    this.settle();
+    if (this.pending.length > 0) {
+      // Some waits are still pending (spurious, or another waiter took the signal): empty the fd,
+      // then look again (a write after this read keeps the fd readable), or the loop would spin.
+      nd.jsReset(this.h);
+      this.settle();
+      this.dirty = false;
+    } else {
+      // Leave the reset to the next wait: the woken callers run first.
+      this.dirty = true;
+    }
+    // koffi calls this callback outside a Node callback scope, so nothing drains the microtask
+    // queue after it: the promises just resolved would wait for the loop's next callback scope. An
+    // immediate opens one in this same loop iteration (check phase).
+    setImmediate(noop);
   }
   onTimer() {
     this.timerAt = Infinity;
