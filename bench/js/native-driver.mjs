@@ -59,7 +59,6 @@ const MODES = { 'tp-send': 0, 'tp-recv': 1, 'wk-send': 2, 'wk-recv': 3 };
 const SLICE_MS = 100;
 const { RING_EMPTY, RING_FULL } = ring;
 let sink = 0;
-const noop = () => {};
 
 /**
  * The main thread's wait on the driver's read event: arm, then the eventfd's poll callback (or the
@@ -148,10 +147,6 @@ class LoopWaiter {
       // Leave the reset to the next wait: the woken callers run first.
       this.dirty = true;
     }
-    // koffi calls this callback outside a Node callback scope, so nothing drains the microtask
-    // queue after it: the promises just resolved would wait for the loop's next callback scope. An
-    // immediate opens one in this same loop iteration (check phase).
-    setImmediate(noop);
   }
   onTimer() {
     this.timerAt = Infinity;
