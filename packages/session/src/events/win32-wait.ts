@@ -16,6 +16,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { getLastError, loadKoffi, requireWindows, win32Error } from '@wintun-ts/ring/win32';
+import { holdKeepAlive, releaseKeepAlive } from './wait-async.js';
 
 /** `WT_EXECUTEONLYONCE`: the wait ends after the first callback. */
 const WT_EXECUTEONLYONCE = 0x8;
@@ -45,8 +46,6 @@ let nextId = 1;
 let api: PoolWaitApi | null = null;
 /** koffi type names are process-wide; several copies of this module (bundles) may bind their own. */
 const protoSuffix = Math.random().toString(36).slice(2, 10);
-
-function noop(): void {}
 
 /** Binds RegisterWaitForSingleObject/UnregisterWaitEx and registers the one callback (per thread, once). */
 function poolWaitApi(): PoolWaitApi {
@@ -91,8 +90,9 @@ function releaseFinished(): void {
 
 /**
  * Waits for `object` (an auto-reset event: a satisfied wait consumes its signal) for at most
- * `timeoutMs` on the Windows thread pool. `keepAlive` holds a timer while the wait is pending (a
- * pending wait is pending work, as a timer is); without it the wait does not keep the process alive.
+ * `timeoutMs` on the Windows thread pool. `keepAlive` holds this thread's long-lived keep-alive
+ * handle while the wait is pending (a pending wait is pending work, as a timer is; no timer per
+ * wait); without it the wait does not keep the process alive.
  *
  * @returns a handle whose `promise` settles with true (signalled) or false (timed out or
  *   cancelled), and `cancel()` which ends the wait with false unless its callback already runs.
@@ -106,11 +106,13 @@ export function poolWait(object: bigint, timeoutMs: number, keepAlive: boolean):
   const promise = new Promise<boolean>((resolve) => {
     settle = resolve;
   });
-  const timer = keepAlive ? setTimeout(noop, Math.min(timeoutMs + 1000, 0x7fffffff)) : undefined;
+  // Every path that settles the entry (callback, cancel, failed registration) first takes it out
+  // of `pending`: the keep-alive is released exactly once.
+  if (keepAlive) holdKeepAlive();
   const entry: PendingWait = {
     waitHandle: 0,
     settle: (signalled) => {
-      if (timer !== undefined) clearTimeout(timer);
+      if (keepAlive) releaseKeepAlive();
       settle(signalled);
     },
   };
@@ -119,7 +121,7 @@ export function poolWait(object: bigint, timeoutMs: number, keepAlive: boolean):
   if (w.register(out, object, w.callback, id, Math.min(Math.ceil(timeoutMs), MAX_NATIVE_TIMEOUT), WT_EXECUTEONLYONCE) === 0) {
     const code = getLastError();
     pending.delete(id);
-    if (timer !== undefined) clearTimeout(timer);
+    if (keepAlive) releaseKeepAlive();
     throw win32Error('RegisterWaitForSingleObject', code, 'Waiting on a Win32 event');
   }
   entry.waitHandle = out[0] ?? 0;
