@@ -15,6 +15,9 @@ import { type SessionCore, MAX_TIMEOUT_MS, checkFunction, checkMax, checkWaitOpt
 import type { DllPacket, DllPackets } from './dll.js';
 import type { ReceiveIntoOptions, ReceiveOptions, ReceivedPacket } from './types.js';
 
+/** Calls of {@link Receiver.countReceived} per rate-gate update (one clock read). */
+export const GATE_BATCH = 16;
+
 /** A queued receive call. */
 type Waiter = {
   /** Takes data from the ring for this waiter. Returns false when the ring is empty. */
@@ -54,6 +57,12 @@ export class Receiver {
   readonly #waiters: Waiter[] = [];
   #pump: Promise<void> | null = null;
   #leases = 0;
+  /** The ring's buffer and the offset of `ring.bytes` in it: a lease's view is built from them. */
+  readonly #buffer: ArrayBufferLike | null;
+  readonly #base: number;
+  /** Packets counted but not yet given to the rate gate, and the calls that counted them. */
+  #gatePending = 0;
+  #gateCalls = 0;
 
   /** Exactly one of `ring` (rings engine) and `dll` ('dll' engine) is given. */
   constructor(core: SessionCore, ring: TunRing | null, readEvent: AutoResetEvent, pump: PumpOptions, dll: DllPackets | null = null) {
@@ -63,6 +72,8 @@ export class Receiver {
     this.dll = dll;
     this.#readEvent = readEvent;
     this.#pumpOptions = pump;
+    this.#buffer = ring === null ? null : ring.bytes.buffer;
+    this.#base = ring === null ? 0 : ring.bytes.byteOffset;
   }
 
   /** Leases handed out and not released yet. */
@@ -139,8 +150,9 @@ export class Receiver {
   /**
    * The zero-copy batch receive behind drain/receiveInto. Allocation-free: the packets are released
    * with the deferred form (one shared Head store per call instead of one per packet; the reader
-   * also publishes it before it loads Tail again), statistics and the rate gate are updated once
-   * per call (the gate reads the clock, which costs more than a packet here).
+   * also publishes it before it loads Tail again), statistics are updated once per call and the
+   * rate gate once per {@link GATE_BATCH} calls (the gate reads the clock, which costs more than a
+   * packet here).
    */
   drainNow(fn: DrainCallback, max: number): number {
     if (this.dll !== null) return this.#dllDrain(this.dll, fn, max);
@@ -185,12 +197,30 @@ export class Receiver {
     return n;
   }
 
-  /** Updates the counters and the rate gate for `n` packets of `bytes` bytes in total. */
+  /**
+   * Updates the counters and the rate gate for `n` packets of `bytes` bytes in total. The gate
+   * gets the packets once every {@link GATE_BATCH} calls (and before the pump asks it whether to
+   * spin, {@link Receiver.flushGate}): its `record` reads the clock, which cost about 40 ns, more
+   * than a whole lease otherwise. At most `GATE_BATCH - 1` calls' packets are attributed to a
+   * window one clock read late, against windows of 250 ms.
+   */
   countReceived(n: number, bytes: number): void {
     const stats = this.#core.stats;
     stats.packetsReceived += n;
     stats.bytesReceived += bytes;
-    this.#pumpOptions.gate?.record(n);
+    if (this.#pumpOptions.gate === null) return;
+    this.#gatePending += n;
+    if (++this.#gateCalls >= GATE_BATCH) this.flushGate();
+  }
+
+  /** Gives the rate gate the packets counted since its last update (at `at`, or one clock read). */
+  flushGate(at?: number): void {
+    const gate = this.#pumpOptions.gate;
+    this.#gateCalls = 0;
+    if (gate === null || this.#gatePending === 0) return;
+    const n = this.#gatePending;
+    this.#gatePending = 0;
+    gate.record(n, at);
   }
 
   /** reader.receive() for the first packet of a call: EOF and corruption become the session's final state. */
@@ -302,7 +332,8 @@ export class Receiver {
   #lease(offset: number, size: number): ReceivedPacket {
     this.#leases++;
     let released = false;
-    const data = this.#ring!.bytes.subarray(offset, offset + size);
+    // A view built from the buffer: `bytes.subarray` costs about 12 ns more (species lookup).
+    const data = new Uint8Array(this.#buffer!, this.#base + offset, size);
     const release = (): void => {
       if (released) throw sessionError('ERR_WINTUN_INVALID_STATE', 'This packet was already released.');
       released = true;
@@ -407,6 +438,7 @@ export class Receiver {
         // The ring is empty. Remember the Tail we saw, spin while it pays for itself, then wait.
         const seenTail = ring === null ? 0 : ring.loadTail();
         const emptyAt = spinGate === null ? 0 : now();
+        this.flushGate(spinGate === null ? undefined : emptyAt);
         let measured = false;
         const spinMs = ring !== null && spinGate !== null && gate !== null && gate.shouldSpin(emptyAt) ? spinGate.nextSpinMs() : 0;
         if (ring !== null && spinGate !== null && spinMs > 0) {
