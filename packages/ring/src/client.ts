@@ -4,7 +4,7 @@
  * @module
  */
 import { WintunError } from '@wintun-ts/abi';
-import { checkRing, throwBadSize, throwCorrupt, throwState, newRecordBitmap } from './internal.js';
+import { checkRing, throwBadOffset, throwBadSize, throwCorrupt, throwNotHandedOut, newRecordBitmap } from './internal.js';
 import type { RingMemory } from './memory.js';
 import { RING_EMPTY, RING_EOF, RING_FULL, RING_PAYLOAD_BIAS, throwClosed, type TunRing } from './ring.js';
 
@@ -102,30 +102,19 @@ export class SendRingReader {
     const mem = this.mem;
     if (mem !== null && mem.freed) throwClosed('SendRingReader.receive');
     const head = this.head;
-    const cap = this.cap;
-    if (head >= cap) return RING_EOF;
+    if (head >= this.cap) return RING_EOF;
     let tail = this.tailSeen;
-    if (head === tail) {
-      // Caught up with the last snapshot (also the path of every call once corrupt: fail() keeps
-      // tailSeen === head): publish a deferred Head, then load Tail.
-      if (this.headRelease !== this.headPublished) {
-        this.headPublished = this.headRelease;
-        Atomics.store(this.header, 0, this.headRelease);
-      }
-      tail = Atomics.load(this.header, 1) >>> 0;
-      if (tail >= cap) return RING_EOF;
-      if (this.corrupt !== null) throwCorrupt('SendRingReader.receive', this.corrupt);
-      if (head === tail) return RING_EMPTY;
-      this.tailSeen = tail;
-    }
+    // Caught up with the last snapshot (also the path of every call once corrupt: #fail keeps
+    // tailSeen === head): load Tail again. Out of line, with every message of the slow paths, so
+    // that this function stays small enough for V8 to inline it into the caller's loop.
+    if (head === tail && (tail = this.#reload(head)) < 0) return tail;
     const mask = this.mask;
     const content = (tail - head) & mask;
-    if (content < 4) return this.#fail(`content ${content} < 4 bytes`);
     const size = this.words[head >>> 2] as number;
-    if (size > 0xffff) return this.#fail(`record Size 0x${size.toString(16)} > 0xFFFF`);
     const aligned = (size + 7) & ~3;
-    if (aligned > content) return this.#fail(`record of ${aligned} bytes > content ${content}`);
-    if (((head - this.headRelease) & mask) + aligned > cap - 4) return this.#fail('unreleased packets would exceed the capacity');
+    if (content < 4 || size > 0xffff || aligned > content || ((head - this.headRelease) & mask) + aligned > this.cap - 4) {
+      return this.#badRecord(content, size);
+    }
     const unit = head >>> 2;
     this.handedOut[unit >>> 3]! |= 1 << (unit & 7);
     this.head = (head + aligned) & mask;
@@ -133,6 +122,34 @@ export class SendRingReader {
     this.held++;
     this.size = size;
     return head + RING_PAYLOAD_BIAS;
+  }
+
+  /**
+   * The reader caught up with its Tail snapshot: publishes a deferred Head, then loads Tail.
+   *
+   * @returns the new Tail (> `head` in ring order), `RING_EOF` or `RING_EMPTY`.
+   * @throws WintunError `ERR_WINTUN_RING_CORRUPT` when the ring was found corrupt before.
+   */
+  #reload(head: number): number {
+    if (this.headRelease !== this.headPublished) {
+      this.headPublished = this.headRelease;
+      Atomics.store(this.header, 0, this.headRelease);
+    }
+    const tail = Atomics.load(this.header, 1) >>> 0;
+    if (tail >= this.cap) return RING_EOF;
+    if (this.corrupt !== null) throwCorrupt('SendRingReader.receive', this.corrupt);
+    if (head === tail) return RING_EMPTY;
+    this.tailSeen = tail;
+    return tail;
+  }
+
+  /** The record at Head failed a check of {@link SendRingReader.receive}: says which, and fails. */
+  #badRecord(content: number, size: number): never {
+    const aligned = (size + 7) & ~3;
+    if (content < 4) return this.#fail(`content ${content} < 4 bytes`);
+    if (size > 0xffff) return this.#fail(`record Size 0x${size.toString(16)} > 0xFFFF`);
+    if (aligned > content) return this.#fail(`record of ${aligned} bytes > content ${content}`);
+    return this.#fail('unreleased packets would exceed the capacity');
   }
 
   #fail(reason: string): never {
@@ -192,37 +209,51 @@ export class SendRingReader {
     return true;
   }
 
+  /** The producer overwrote the Size of a handed-out record: the ring is corrupt (sticky). */
+  #overwritten(what: string): never {
+    this.corrupt = 'the Size of a handed-out record was overwritten';
+    this.tailSeen = this.head;
+    throwCorrupt(what, this.corrupt);
+  }
+
   /** Marks a packet released and walks the released prefix; returns the new release Head. */
   #walkRelease(payloadOffset: number, what: string): number {
     const mem = this.mem;
     if (mem !== null && mem.freed) throwClosed(what);
     const off = typeof payloadOffset === 'number' ? payloadOffset - RING_PAYLOAD_BIAS : -1;
     if ((off >>> 0) !== off || off >= this.cap || (off & 3) !== 0) {
-      throwState(`${what}: ${typeof payloadOffset === 'number' ? payloadOffset : typeof payloadOffset} is not the offset of a received packet.`);
+      throwBadOffset(what, payloadOffset, 'the offset of a received packet');
     }
     const unit = off >>> 2;
     const bit = 1 << (unit & 7);
     const handed = this.handedOut;
     const b = handed[unit >>> 3] as number;
-    if ((b & bit) === 0) throwState(`${what}: packet at ${payloadOffset} is not outstanding (released twice, or never received).`);
+    if ((b & bit) === 0) throwNotHandedOut(what, payloadOffset, 'outstanding (released twice, or never received)');
     handed[unit >>> 3] = b & ~bit;
     this.held--;
     const words = this.words;
-    words[unit] = (words[unit] as number) | RELEASE_BIT;
     const mask = this.mask;
     const head = this.head;
     let hr = this.headRelease;
     let n = this.toRelease;
+    if (off === hr) {
+      // The oldest packet (in-order release, the usual case): step over it at once, without
+      // marking its Size in shared memory and reading it back.
+      const sz = (words[unit] as number) & 0x7fffffff;
+      const aligned = (sz + 7) & ~3;
+      if (sz > 0xffff || aligned > ((head - hr) & mask)) this.#overwritten(what);
+      hr = (hr + aligned) & mask;
+      n--;
+    } else {
+      words[unit] = (words[unit] as number) | RELEASE_BIT;
+    }
+    // Then every packet behind it that was released out of order.
     while (n > 0) {
       const s = words[hr >>> 2] as number;
       if ((s & RELEASE_BIT) === 0) break;
       const sz = s & 0x7fffffff;
       const aligned = (sz + 7) & ~3;
-      if (sz > 0xffff || aligned > ((head - hr) & mask)) {
-        this.corrupt = 'the Size of a handed-out record was overwritten';
-        this.tailSeen = this.head;
-        throwCorrupt(what, this.corrupt);
-      }
+      if (sz > 0xffff || aligned > ((head - hr) & mask)) this.#overwritten(what);
       hr = (hr + aligned) & mask;
       n--;
     }
@@ -402,13 +433,13 @@ export class ReceiveRingWriter {
     if (mem !== null && mem.freed) throwClosed(what);
     const off = typeof payloadOffset === 'number' ? payloadOffset - RING_PAYLOAD_BIAS : -1;
     if ((off >>> 0) !== off || off >= this.cap || (off & 3) !== 0) {
-      throwState(`${what}: ${typeof payloadOffset === 'number' ? payloadOffset : typeof payloadOffset} is not the offset of an allocated packet.`);
+      throwBadOffset(what, payloadOffset, 'the offset of an allocated packet');
     }
     const unit = off >>> 2;
     const bit = 1 << (unit & 7);
     const allocated = this.allocated;
     const b = allocated[unit >>> 3] as number;
-    if ((b & bit) === 0) throwState(`${what}: packet at ${payloadOffset} is not allocated (committed twice, or never allocated).`);
+    if ((b & bit) === 0) throwNotHandedOut(what, payloadOffset, 'allocated (committed twice, or never allocated)');
     allocated[unit >>> 3] = b & ~bit;
     this.uncommitted--;
     const words = this.words;
