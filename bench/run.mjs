@@ -404,7 +404,7 @@ function waitForLine(child, predicate, timeoutMs) {
  * `seconds` bounds the reflector's own run.
  */
 async function tunRun(impl, command, args, plan, seconds) {
-  const tag = `${process.pid % 100000}${impl === 'c' ? 'c' : 't'}`;
+  const tag = `${process.pid % 100000}${impl === 'c' ? 'c' : impl === 'jsWorkers' ? 'w' : 't'}`;
   const ns = `wtbench${tag}`;
   const dev = `wtb${tag}`;
   const local = '10.201.0.1';
@@ -455,6 +455,22 @@ async function tunRun(impl, command, args, plan, seconds) {
   }
 }
 
+/**
+ * The wintun-ts reflector in both driver placements (Linux `io`): `js` is the default (inline: the
+ * verdicts use it), `jsWorkers` the two driver worker threads. Fills `out.js`/`out.jsWorkers`.
+ */
+async function tunRunTs(out, plan, seconds, what) {
+  const script = join(jsDir, 'tun-reflect.mjs');
+  for (const [key, extra, label] of [['js', [], 'inline (default)'], ['jsWorkers', ['--io', 'workers'], 'workers']]) {
+    try {
+      out[key] = await tunRun(key, process.execPath, [script, ...extra], plan, seconds);
+    } catch (e) {
+      note(`wintun-ts ${what} run (${label}) failed: ${e.message}`);
+      out[key] = { error: e.message };
+    }
+  }
+}
+
 /** Row 4's plan: per size, the sender at its maximum, then (full runs) a paced 100 kpps. */
 function row4Plan({ blast }) {
   const runs = [];
@@ -497,7 +513,7 @@ if (rows.has(4)) {
     log(`    SKIPPED: ${pre}`);
     results.skipped.tun = pre;
   } else {
-    const out = { c: null, js: null };
+    const out = { c: null, js: null, jsWorkers: null };
     try {
       out.c = await tunRun('c', bin.tun_reflector, [], row4Plan, row4Seconds());
     } catch (e) {
@@ -510,29 +526,28 @@ if (rows.has(4)) {
       out.js = { skipped: jr };
       results.skipped.tunJs = jr;
     } else {
-      try {
-        out.js = await tunRun('js', process.execPath, [join(jsDir, 'tun-reflect.mjs')], row4Plan, row4Seconds());
-      } catch (e) {
-        note(`wintun-ts TUN run failed: ${e.message}`);
-        out.js = { error: e.message };
-      }
+      await tunRunTs(out, row4Plan, row4Seconds(), 'TUN');
     }
     results.rows.tun = out;
     const body = [];
     for (const size of P.tunSizes) {
       const c = out.c?.runs?.find((r) => r.size === size);
       const js = out.js?.runs?.find((r) => r.size === size);
+      const jw = out.jsWorkers?.runs?.find((r) => r.size === size);
       const ratio = c && js ? js.saturated.replyPps / c.saturated.replyPps : null;
+      const wratio = c && jw ? jw.saturated.replyPps / c.saturated.replyPps : null;
       const res = target(4, `TUN end to end ${size}B >= 90% of the C reflector`, ratio, 0.9, ratio === null ? null : ratio >= 0.9);
       body.push([
         `${size}B`,
         fmt.int(js?.saturated.replyPps), js?.paced ? fmt.f(js.paced.lossPct, 2) : '-',
+        fmt.int(jw?.saturated.replyPps), fmt.ratio(wratio),
         fmt.int(c?.saturated.replyPps), fmt.int(c?.saturated.sentPps), c?.paced ? fmt.f(c.paced.lossPct, 2) : '-',
         fmt.ratio(ratio), res,
       ]);
     }
-    table(['size', 'ts reply/s', 'ts loss%@100k', 'C reply/s', 'offered/s', 'C loss%@100k', 'ts/C', '>=90%'], body);
+    table(['size', 'ts reply/s', 'ts loss%@100k', 'tsW reply/s', 'tsW/C', 'C reply/s', 'offered/s', 'C loss%@100k', 'ts/C', '>=90%'], body);
     log('    reply/s: replies per second with the sender at its maximum (paced to 1 Mpps, usually CPU-bound below that)');
+    log("    ts: io 'inline' (the default; verdicts), tsW: io 'workers' (two driver worker threads)");
   }
 }
 
@@ -607,7 +622,7 @@ if (rows.has(6)) {
     log(`    SKIPPED: ${pre}`);
     results.skipped.reflector = pre;
   } else {
-    const out = { c: null, js: null };
+    const out = { c: null, js: null, jsWorkers: null };
     try {
       out.c = await tunRun('c', bin.tun_reflector, [], row6Plan, row6Seconds());
     } catch (e) {
@@ -620,23 +635,20 @@ if (rows.has(6)) {
       out.js = { skipped: jr };
       results.skipped.reflectorJs = jr;
     } else {
-      try {
-        out.js = await tunRun('js', process.execPath, [join(jsDir, 'tun-reflect.mjs')], row6Plan, row6Seconds());
-      } catch (e) {
-        note(`wintun-ts reflector run failed: ${e.message}`);
-        out.js = { error: e.message };
-      }
+      await tunRunTs(out, row6Plan, row6Seconds(), 'reflector');
     }
     results.rows.reflector = out;
     const find = (side, pred) => side?.runs?.find(pred);
     const us = (ns) => (typeof ns === 'number' ? (ns / 1000).toFixed(1) : '-');
     const pct = (x) => (typeof x === 'number' ? x.toFixed(0) : '-');
     const paced = [];
+    const pacedW = [];
     let worstIdle = null;
     for (const size of P.reflSizes) {
       for (const rate of P.reflRates) {
         const c = find(out.c, (r) => r.kind === 'paced' && r.size === size && r.rate === rate);
         const js = find(out.js, (r) => r.kind === 'paced' && r.size === size && r.rate === rate);
+        const jw = find(out.jsWorkers, (r) => r.kind === 'paced' && r.size === size && r.rate === rate);
         const cpuRatio = ratioOf(js, c, 'cpuNsPerReply');
         const rttRatio = ratioOf(js, c, 'rttP50Ns');
         const label = `${size}B @${rate / 1000}k`;
@@ -648,11 +660,14 @@ if (rows.has(6)) {
           us(js?.rttP50Ns), us(js?.rttP99Ns), us(c?.rttP50Ns), us(c?.rttP99Ns), fmt.ratio(rttRatio), rres,
           fmt.f(js?.idle10to110Pct, 2), fmt.f(c?.idle10to110Pct, 2), fmt.f(js?.lossPct, 2), fmt.f(c?.lossPct, 2),
         ]);
+        pacedW.push([label, fmt.int(jw?.sentPps), us(jw?.cpuNsPerReply), pct(jw?.cpuPct), fmt.ratio(ratioOf(jw, c, 'cpuNsPerReply')), us(jw?.rttP50Ns), us(jw?.rttP99Ns), fmt.ratio(ratioOf(jw, c, 'rttP50Ns')), fmt.f(jw?.idle10to110Pct, 2), fmt.f(jw?.lossPct, 2)]);
       }
     }
     table(['cell', 'sent/s', 'ts us/pkt', 'ts %cpu', 'C us/pkt', 'C %cpu', 'cpu ts/C', '<=1.5x', 'ts p50', 'ts p99', 'C p50', 'C p99', 'p50 ts/C', '<=1.5x', 'ts idle%', 'C idle%', 'ts loss%', 'C loss%'], paced);
     log('    us/pkt: reflector CPU per reply; %cpu: of one core over the traffic window; p50/p99: round trip in us;');
     log('    idle%: reflector CPU from 10 ms to 110 ms after traffic stopped, percent of one core (target: below 1%)');
+    log("    ts: io 'inline' (the default; verdicts). The same cells with io 'workers' (two driver worker threads):");
+    table(['cell (workers)', 'sent/s', 'tsW us/pkt', 'tsW %cpu', 'cpu tsW/C', 'tsW p50', 'tsW p99', 'p50 tsW/C', 'tsW idle%', 'tsW loss%'], pacedW);
     const idleRes = target(6, 'reflector idle CPU 10-110 ms after traffic stops below 1% of a core (worst paced cell)', worstIdle, 1, worstIdle === null ? null : worstIdle < 1);
     log(`    wintun-ts idle after 10 ms, worst cell: ${fmt.f(worstIdle, 2)}% of a core  ${idleRes}`);
     const closed = [];
@@ -661,9 +676,14 @@ if (rows.has(6)) {
       const js = find(out.js, (r) => r.kind === 'closed' && r.size === size);
       const ratio = ratioOf(js, c, 'replyPps');
       const res = target(6, `reflector closed loop (${P.reflWindow} in flight) ${size}B >= 0.9x C`, ratio, 0.9, ratio === null ? null : ratio >= 0.9);
-      closed.push([`${size}B x${P.reflWindow}`, fmt.int(js?.replyPps), us(js?.cpuNsPerReply), us(js?.rttP50Ns), fmt.int(c?.replyPps), us(c?.cpuNsPerReply), us(c?.rttP50Ns), fmt.ratio(ratio), res]);
+      const jw = find(out.jsWorkers, (r) => r.kind === 'closed' && r.size === size);
+      closed.push([
+        `${size}B x${P.reflWindow}`, fmt.int(js?.replyPps), us(js?.cpuNsPerReply), us(js?.rttP50Ns),
+        fmt.int(jw?.replyPps), us(jw?.cpuNsPerReply), fmt.ratio(ratioOf(jw, c, 'replyPps')),
+        fmt.int(c?.replyPps), us(c?.cpuNsPerReply), us(c?.rttP50Ns), fmt.ratio(ratio), res,
+      ]);
     }
-    table(['closed loop', 'ts reply/s', 'ts us/pkt', 'ts p50', 'C reply/s', 'C us/pkt', 'C p50', 'ts/C', '>=0.9x'], closed);
+    table(['closed loop', 'ts reply/s', 'ts us/pkt', 'ts p50', 'tsW reply/s', 'tsW us/pkt', 'tsW/C', 'C reply/s', 'C us/pkt', 'C p50', 'ts/C', '>=0.9x'], closed);
     const ss = out.js?.reflector?.sessionStats;
     if (ss) log(`    wintun-ts session over the whole row: spins ${fmt.int(ss.spins)}, spin hits ${fmt.int(ss.spinHits)}, wake-ups ${fmt.int(ss.wakeups)}, wait timeouts ${fmt.int(ss.waitTimeouts)}${ss.consumerSpins === undefined ? '' : `; driver consumer spins ${fmt.int(ss.consumerSpins)}, hits ${fmt.int(ss.consumerSpinHits)}`}`);
   }

@@ -2,7 +2,10 @@
 // bench/native/tun_reflector.c, through the public API: Adapter.create -> startSession ->
 // receive (zero-copy, receiveInto) -> swap IPv4/IPv6 src/dst and UDP ports in place -> sendWith.
 // Same command line and output lines as the C reflector:
-//   node bench/js/tun-reflect.mjs --name DEV [--seconds S]   (prints a "ready" line, then stats)
+//   node bench/js/tun-reflect.mjs --name DEV [--seconds S] [--io inline|workers]
+//                                                            (prints a "ready" line, then stats)
+//   --io: where the session's driver side runs (Adapter.startSession's `io`); default: the
+//   library's default (inline).
 //   node bench/js/tun-reflect.mjs --probe                    (prints {} or {"skipped": reason})
 // bench/run.mjs moves the device into its namespace and configures it after the "ready" line.
 
@@ -10,6 +13,7 @@ const args = process.argv.slice(2);
 const probe = args.includes('--probe');
 const name = valueOf('--name');
 const seconds = Math.min(600, Math.max(0.1, Number(valueOf('--seconds') ?? 10)));
+const io = valueOf('--io');
 function valueOf(flag) {
   const i = args.indexOf(flag);
   return i >= 0 ? args[i + 1] : undefined;
@@ -41,7 +45,7 @@ if (probe) {
   process.exit(0);
 }
 if (!name) {
-  console.error('usage: tun-reflect.mjs --name DEV [--seconds S] | --probe');
+  console.error('usage: tun-reflect.mjs --name DEV [--seconds S] [--io inline|workers] | --probe');
   process.exit(1);
 }
 
@@ -51,7 +55,7 @@ process.on('SIGINT', () => (stop = true));
 const hardStop = setTimeout(() => (stop = true), seconds * 1000);
 
 const adapter = await Adapter.create({ name });
-const session = await adapter.startSession({ capacity: 0x400000 });
+const session = await adapter.startSession({ capacity: 0x400000, ...(io === undefined ? {} : { io }) });
 say({ ready: true, name: adapter.name });
 
 // sendWith's `more` flag (batch publication) when this session build has it.
@@ -127,7 +131,7 @@ try {
   await adapter.close().catch(() => {}); // the device may already be gone with its namespace
 }
 say({
-  impl: 'wintun-ts', row: 'tun-reflector', read: rx, written: tx, dropped, ringFull: full,
+  impl: 'wintun-ts', io: io ?? 'default', row: 'tun-reflector', read: rx, written: tx, dropped, ringFull: full,
   activeSeconds: first && last > first ? Math.round(last - first) / 1000 : 0, sessionStats,
 });
 process.exit(0);

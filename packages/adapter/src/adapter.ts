@@ -330,20 +330,21 @@ export class Adapter implements AsyncDisposable {
    * packets. An adapter has at most one session at a time (Wintun allows one ring registration).
    * The other options tune the session (`waitTimeoutMs`, `spin`, `oldDriverGuard`; see
    * docs/guides/performance.md); each platform has its own defaults (the old-driver guard is on
-   * on Windows, off on Linux).
+   * on Windows, off on Linux). On Linux, `io` chooses where the driver side runs: on this event loop
+   * (`'inline'`, the default; the session then never spins) or in two worker threads (`'workers'`).
    *
    * Lifecycle: a {@link Adapter.close} or {@link Adapter.delete} that begins while the start is
    * in flight waits for it; the start then closes its new session and rejects with
    * `ERR_WINTUN_CLOSED`. Nothing is left running either way.
    *
    * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (options not an object, or a field of the
-   *   wrong type or range), `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_ALREADY_REGISTERED` (a
+   *   wrong type or range, `io` included), `ERR_WINTUN_INVALID_CAPACITY`, `ERR_WINTUN_ALREADY_REGISTERED` (a
    *   session is running or starting, here or in another process), `ERR_WINTUN_ACCESS_DENIED`,
    *   `ERR_WINTUN_CLOSED` (the adapter is or was closed during the start).
    */
   async startSession(options: StartSessionOptions = {}): Promise<Session> {
     const backend = this.#live();
-    const { capacity, session: sessionOptions, engine } = parseStartSessionOptions(options);
+    const { capacity, session: sessionOptions, engine, io } = parseStartSessionOptions(options);
     const endpoint = parseEndpointOption(options.captureEndpoint);
     if (this.#starting !== undefined) {
       throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `Adapter ${backend.name} has a session starting; await it (or close it) before starting another.`);
@@ -351,7 +352,7 @@ export class Adapter implements AsyncDisposable {
     if (this.#session !== undefined && this.#session.isOpen) {
       throw new WintunError('ERR_WINTUN_ALREADY_REGISTERED', `Adapter ${backend.name} already has a session; close it before starting another.`);
     }
-    const start = backend.startSession(capacity, sessionOptions, engine);
+    const start = backend.startSession(capacity, sessionOptions, engine, io);
     this.#starting = start;
     try {
       const session = await start;

@@ -51,6 +51,7 @@ export type {
   RouteOptions,
   StartSessionOptions,
   StartSessionEngine,
+  StartSessionIo,
 } from './types.js';
 export { parseIp, parseCidr, validateAdapterName, validateTunnelType, normalizeGuid, MAX_ADAPTER_NAME_LENGTH } from './net.js';
 export type { IpAddress, IpPrefix } from './net.js';

@@ -5,9 +5,13 @@
  * @module
  */
 import { WintunError, WINTUN_DEFAULT_RING_CAPACITY, isValidRingCapacity, type SessionOptions } from '@wintun-ts/session';
-import type { StartSessionEngine, StartSessionOptions } from './types.js';
+import type { StartSessionEngine, StartSessionIo, StartSessionOptions } from './types.js';
 
 const ENGINES: readonly StartSessionEngine[] = ['rings', 'dll', 'auto'];
+const IOS: readonly StartSessionIo[] = ['inline', 'workers'];
+
+/** Where a Linux session's driver side runs when `startSession` is given no `io` (see docs/guides/performance.md). */
+export const DEFAULT_SESSION_IO: StartSessionIo = 'inline';
 
 function invalid(message: string): WintunError {
   return new WintunError('ERR_WINTUN_INVALID_ARGUMENT', message);
@@ -35,6 +39,8 @@ export interface ParsedStartSessionOptions {
   readonly session: SessionOptions;
   /** The engine asked for (default `'auto'`). */
   readonly engine: StartSessionEngine;
+  /** Where the Linux driver side runs (default `'inline'`; ignored on Windows). */
+  readonly io: StartSessionIo;
 }
 
 /**
@@ -43,11 +49,11 @@ export interface ParsedStartSessionOptions {
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a non-object, or a field of the wrong type or
  *   range (`waitTimeoutMs` finite > 0; `spin` false or `{ thresholdPps >= 0, spinUs in [0, 1e6],
  *   windowMs > 0, breakEvenUs in (0, 1e6] }`; `oldDriverGuard` false or `{ stallMs > 0, intervalMs > 0 }`);
- *   `engine` one of 'rings', 'dll', 'auto';
+ *   `engine` one of 'rings', 'dll', 'auto'; `io` one of 'inline', 'workers';
  *   `ERR_WINTUN_INVALID_CAPACITY` for a capacity that is not a power of two in [0x20000, 0x4000000].
  */
 export function parseStartSessionOptions(options: unknown): ParsedStartSessionOptions {
-  if (options === undefined) return { capacity: WINTUN_DEFAULT_RING_CAPACITY, session: {}, engine: 'auto' };
+  if (options === undefined) return { capacity: WINTUN_DEFAULT_RING_CAPACITY, session: {}, engine: 'auto', io: DEFAULT_SESSION_IO };
   if (!isPlainObject(options)) {
     throw invalid(`startSession takes an options object such as { capacity: 0x400000, waitTimeoutMs: 100 }, got ${options === null ? 'null' : typeof options}.`);
   }
@@ -62,6 +68,10 @@ export function parseStartSessionOptions(options: unknown): ParsedStartSessionOp
   const engine: unknown = o.engine === undefined ? 'auto' : o.engine;
   if (typeof engine !== 'string' || !ENGINES.includes(engine as StartSessionEngine)) {
     throw invalid(`startSession: engine must be 'rings', 'dll' or 'auto', got ${typeof engine === 'string' ? JSON.stringify(engine) : typeof engine}.`);
+  }
+  const io: unknown = o.io === undefined ? DEFAULT_SESSION_IO : o.io;
+  if (typeof io !== 'string' || !IOS.includes(io as StartSessionIo)) {
+    throw invalid(`startSession: io must be 'inline' or 'workers' (Linux: where the driver side runs), got ${typeof io === 'string' ? JSON.stringify(io) : typeof io}.`);
   }
   const session: { -readonly [K in keyof SessionOptions]: SessionOptions[K] } = {};
   const wait = num(o.waitTimeoutMs, 'waitTimeoutMs', 0, 0x7fffffff, true);
@@ -86,7 +96,7 @@ export function parseStartSessionOptions(options: unknown): ParsedStartSessionOp
       intervalMs: num(guard['intervalMs'], 'oldDriverGuard.intervalMs', 0, 60_000, true),
     };
   }
-  return { capacity, session, engine: engine as StartSessionEngine };
+  return { capacity, session, engine: engine as StartSessionEngine, io: io as StartSessionIo };
 }
 
 /**

@@ -130,10 +130,30 @@ export interface StartSessionOptions extends SessionOptions {
    * there is `ERR_WINTUN_UNSUPPORTED_PLATFORM`.
    */
   readonly engine?: StartSessionEngine | undefined;
+  /**
+   * Linux only (ignored on Windows, where the driver is the kernel): where the driver side of the
+   * session runs, between the TUN fd and the rings.
+   * - `'inline'` (the default): on this thread's event loop, with no worker. libuv polls the TUN
+   *   fd; when it is readable, up to 256 packets are read straight into the Send ring in that
+   *   loop turn; a send reaches the kernel inside the send call (`write` to the fd; deferred
+   *   sends at `flushSends()`). One thread per reflected packet instead of three: least CPU and
+   *   latency. The TUN syscalls (about 2-3 us each) run on the event loop, and the session never
+   *   spins (`spin` is ignored).
+   * - `'workers'`: two worker threads play the driver (one polls and reads the fd, one writes
+   *   it), as Wintun's kernel driver does on Windows: the syscalls stay off the main thread, and
+   *   at very high rates the work spreads over more cores, at the price of a cross-thread
+   *   wake-up per burst.
+   *
+   * See docs/guides/performance.md ("Linux: inline or worker I/O").
+   */
+  readonly io?: StartSessionIo | undefined;
 }
 
 /** The choices of {@link StartSessionOptions.engine}. */
 export type StartSessionEngine = 'rings' | 'dll' | 'auto';
+
+/** The choices of {@link StartSessionOptions.io}. */
+export type StartSessionIo = 'inline' | 'workers';
 
 /** A parsed route, as the backends receive it. */
 export interface ParsedRoute {
@@ -182,9 +202,10 @@ export interface AdapterBackend {
    * Registers rings of `capacity` bytes and starts the one session this adapter may have, with
    * `options` (validated) over the backend's own defaults. A `close()`/`delete()` that begins
    * while this is in flight waits for it; the start then closes its new session and rejects with
-   * `ERR_WINTUN_CLOSED`.
+   * `ERR_WINTUN_CLOSED`. `io` is the Linux driver placement ({@link StartSessionOptions.io}); other
+   * platforms ignore it.
    */
-  startSession(capacity: number, options?: SessionOptions, engine?: StartSessionEngine): Promise<Session>;
+  startSession(capacity: number, options?: SessionOptions, engine?: StartSessionEngine, io?: StartSessionIo): Promise<Session>;
   /** Releases the adapter; deletes it when this process created it and it is not persistent. Idempotent. */
   close(): Promise<void>;
   /** Deletes the adapter from the system (also persistent ones). Idempotent. */

@@ -109,6 +109,7 @@ it('every adapter export, Adapter static and instance method, and its Session re
       ReceiveRingConsumer: 'walked by the ring surface test',
       Win32Event: 'Windows only: walked by the session surface test',
       SharedEvent: 'walked by the session surface test',
+      InlineEvent: 'walked by the session surface test',
       RateGate: 'walked by the session surface test',
       SpinGate: 'walked by the session surface test',
       PcapngReader: 'walked by the session surface test',

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { Session } from '@wintun-ts/session';
 import {
+  InlineEvent,
   RateGate,
   SharedEvent,
   SpinGate,
@@ -111,6 +112,8 @@ it('every session export and Session method refuses bad values with a WintunErro
       'Session.receive': () => [{ timeout: 10 }],
       'Session.waitForSpace': () => [20, { timeout: 10 }],
       'Session.batches': () => [{ max: 4 }],
+      startInlineDriver: () => [{ rings: createRingPair(allocateRingMemory(ringPairSize(layout), { kind: 'shared' }), layout), readEvent: new InlineEvent() }],
+      startSessionWithInlineDriver: () => [{ layout, memory: 'shared', driver: () => ({}) }],
       runProducerLoop: () => loopArgs('producer'),
       runConsumerLoop: () => loopArgs('consumer'),
       queuePacketSink: () => [new PacketQueue(0x20000), { stopped: () => true }, undefined],
@@ -183,6 +186,14 @@ it('every session export and Session method refuses bad values with a WintunErro
       SharedEvent: {
         create: () => new SharedEvent(),
         check: async (event: SharedEvent) => {
+          event.set();
+          if (!(await event.wait(100))) throw new Error('a set event did not wake wait()');
+        },
+        terminal: ['close'],
+      },
+      InlineEvent: {
+        create: () => new InlineEvent(),
+        check: async (event: InlineEvent) => {
           event.set();
           if (!(await event.wait(100))) throw new Error('a set event did not wake wait()');
         },

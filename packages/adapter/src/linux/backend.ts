@@ -1,11 +1,14 @@
 /**
  * The Linux platform backend of {@link Adapter}: TUN devices (`/dev/net/tun`, IFF_TUN | IFF_NO_PI)
- * configured through rtnetlink, and sessions whose driver side runs in two worker threads that move
- * packets straight between the TUN fd and native ring memory.
+ * configured through rtnetlink, and sessions whose driver side moves packets straight between the
+ * TUN fd and native ring memory, either inline on the event loop (`io: 'inline'`, the default:
+ * libuv polls the fd, reads run in the poll callback, writes inside the session's send) or in two
+ * worker threads (`io: 'workers'`).
  *
  * Design (documented in the package README and the `Adapter` TSDoc):
- * - The fd: opened by the main thread and passed to both workers by number (fds are process-wide).
- *   One fd, one queue: the producer worker polls and reads it, the consumer worker writes it. No
+ * - The fd: opened by the main thread and passed to both workers by number (fds are process-wide),
+ *   or used by the inline driver on the main thread. One fd, one queue: the producer polls and
+ *   reads it, the consumer writes it. No
  *   IFF_MULTI_QUEUE, so another process cannot attach to a device while a session runs here.
  * - A non-persistent adapter keeps its fd for its whole life (closing the last fd deletes the
  *   device). A persistent adapter (`persistent: true`, or one attached with `Adapter.open`) holds no
@@ -17,9 +20,10 @@
  *   a session brings the link administratively up if it was down. Closing the session turns the
  *   carrier off (operstate DOWN, the kernel stops transmitting to the device) and leaves the
  *   administrative state, the addresses and the routes as they are.
- * - fd ownership: each driver loop does its I/O on its own duplicate of the device fd, made on the
- *   main thread at session start while the adapter is open, and closed only after that loop
- *   ended. No loop ever does I/O on a number it does not own, whatever the adapter's own fd does.
+ * - fd ownership: each driver loop does its I/O on its own duplicate of the device fd (the inline
+ *   driver: one duplicate for both roles), made on the main thread at session start while the
+ *   adapter is open, and closed only after that loop ended (inline: after its libuv poll handle
+ *   was stopped). No loop ever does I/O on a number it does not own, whatever the adapter's own fd does.
  * - Close order: session close -> both loops ended (bounded; a stuck worker is terminated) -> the
  *   loops' fds closed -> carrier off / fd detached -> ring memory freed (by the session, last).
  *   `close()`/`delete()` wait for a `startSession` in flight; such a start closes its session and
@@ -37,7 +41,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WintunError, type Session, type SessionOptions } from '@wintun-ts/session';
-import { startSessionWithDriverWorkers } from '@wintun-ts/session/driver';
+import { DriverControl, startSessionWithDriverWorkers, startSessionWithInlineDriver } from '@wintun-ts/session/driver';
 import { linuxClose, linuxFcntl, linuxLibc, linuxErrno } from '@wintun-ts/session/linux';
 import type { IpPrefix } from '../net.js';
 import type {
@@ -50,10 +54,13 @@ import type {
   ParsedRoute,
   PlatformBackend,
   StartSessionEngine,
+  StartSessionIo,
 } from '../types.js';
 import { RtNetlink, type LinkInfo } from './netlink.js';
 import { TunDevice } from './tun-device.js';
-import type { TunIoOptions } from '../workers/tun-io.js';
+import { createPacketSink, createPacketSource, type TunIoOptions } from '../workers/tun-io.js';
+import { tunWatchReadable } from './tun-io.js';
+import { DEFAULT_SESSION_IO } from '../session-options.js';
 
 /** `TUNSETCARRIER` = `_IOW('T', 226, int)` (Linux 5.0+): turns the carrier of an attached TUN device on or off. */
 export const TUNSETCARRIER = 0x400454e2;
@@ -219,11 +226,11 @@ class LinuxAdapterBackend implements AdapterBackend {
    * after both loops ended; `close()`/`delete()` wait for a start in flight, and a start that
    * completes after a close began closes its new session and rejects with `ERR_WINTUN_CLOSED`.
    */
-  async startSession(capacity: number, sessionOptions: SessionOptions = {}, engine: StartSessionEngine = 'auto'): Promise<Session> {
+  async startSession(capacity: number, sessionOptions: SessionOptions = {}, engine: StartSessionEngine = 'auto', io: StartSessionIo = DEFAULT_SESSION_IO): Promise<Session> {
     if (engine === 'dll') {
       throw new WintunError('ERR_WINTUN_UNSUPPORTED_PLATFORM', `startSession: engine 'dll' (wintun.dll's session functions) exists only on Windows; on Linux use 'rings' or 'auto'.`);
     }
-    const start = this.#startSession(capacity, sessionOptions);
+    const start = this.#startSession(capacity, sessionOptions, io);
     this.#starting = start;
     try {
       return await start;
@@ -232,7 +239,7 @@ class LinuxAdapterBackend implements AdapterBackend {
     }
   }
 
-  async #startSession(capacity: number, sessionOptions: SessionOptions): Promise<Session> {
+  async #startSession(capacity: number, sessionOptions: SessionOptions, io: StartSessionIo): Promise<Session> {
     if (this.#closeRequested) throw new WintunError('ERR_WINTUN_CLOSED', `Adapter ${this.name} is closed.`);
     const nl = this.#nl();
     if (sessionsByDevice.has(this.name)) {
@@ -266,37 +273,67 @@ class LinuxAdapterBackend implements AdapterBackend {
       const device = attached;
       const name = this.name;
       let carrierOn = false;
-      const { session } = await startSessionWithDriverWorkers({
-        layout: { sendCapacity: capacity, receiveCapacity: capacity },
-        memory: 'native',
-        session: { oldDriverGuard: false, ...sessionOptions },
-        // Runs synchronously inside this call, before its first await: `fd` is open here.
-        workers: ({ memory, rings }) => {
-          const base = memory.address as bigint;
-          const link = nl.getLink(name);
-          loopFds.push(dupFd(fd));
-          loopFds.push(dupFd(fd));
-          setCarrier(fd, true);
-          carrierOn = true;
-          if (!link.up) nl.setLinkUp(name, true);
-          const io = tunIoUrl();
-          const sourceOptions: TunIoOptions = { fd: loopFds[0]!, address: base + BigInt(rings.send.byteOffset), ringSize: rings.send.ringSize };
-          const sinkOptions: TunIoOptions = { fd: loopFds[1]!, address: base + BigInt(rings.receive.byteOffset), ringSize: rings.receive.ringSize };
-          // Every read has room for 0xFFFF bytes (the loop's default): a packet is never
-          // truncated, whatever the MTU is now or becomes while the session runs.
-          return {
-            producer: { io, ioOptions: sourceOptions, loop: { waitMs: DRIVER_WAIT_MS } },
-            consumer: { io, ioOptions: sinkOptions, loop: { waitMs: DRIVER_WAIT_MS } },
-          };
-        },
-        // After both loops ended (session close, or a failed start): their fds are ours to close.
-        onClose: () => {
-          for (const loopFd of loopFds.splice(0)) closeQuietly(loopFd);
-          if (device !== null) device.close();
-          else if (carrierOn && held !== null && !held.closed) setCarrier(held.fd, false);
-          sessionsByDevice.delete(name);
-        },
-      });
+      // After the driver stopped (session close, or a failed start): its fds are ours to close.
+      const onClose = (): void => {
+        for (const loopFd of loopFds.splice(0)) closeQuietly(loopFd);
+        if (device !== null) device.close();
+        else if (carrierOn && held !== null && !held.closed) setCarrier(held.fd, false);
+        sessionsByDevice.delete(name);
+      };
+      /** Carrier on, link up: the device carries traffic while the session runs. */
+      const bringUp = (): void => {
+        const link = nl.getLink(name);
+        setCarrier(fd, true);
+        carrierOn = true;
+        if (!link.up) nl.setLinkUp(name, true);
+      };
+      const layout = { sendCapacity: capacity, receiveCapacity: capacity };
+      const options: SessionOptions = { oldDriverGuard: false, ...sessionOptions };
+      let session: Session;
+      if (io === 'inline') {
+        ({ session } = await startSessionWithInlineDriver({
+          layout,
+          memory: 'native',
+          session: options,
+          // Runs synchronously inside this call: `fd` is open here.
+          driver: ({ memory, rings, control }) => {
+            const base = memory.address as bigint;
+            const loopFd = dupFd(fd);
+            loopFds.push(loopFd);
+            bringUp();
+            const context = { role: 'producer' as const, control, stopped: () => Atomics.load(control, DriverControl.STOP) !== 0 };
+            // The same I/O as the worker loops, on one fd of the session's own; every read has
+            // room for 0xFFFF bytes (the producer's default): a packet is never truncated.
+            const source = createPacketSource({ fd: loopFd, address: base + BigInt(rings.send.byteOffset), ringSize: rings.send.ringSize }, context);
+            const sink = createPacketSink({ fd: loopFd, address: base + BigInt(rings.receive.byteOffset), ringSize: rings.receive.ringSize }, { ...context, role: 'consumer' });
+            return { source, sink, watch: (onReady) => tunWatchReadable(loopFd, onReady) };
+          },
+          onClose,
+        }));
+      } else {
+        ({ session } = await startSessionWithDriverWorkers({
+          layout,
+          memory: 'native',
+          session: options,
+          // Runs synchronously inside this call, before its first await: `fd` is open here.
+          workers: ({ memory, rings }) => {
+            const base = memory.address as bigint;
+            loopFds.push(dupFd(fd));
+            loopFds.push(dupFd(fd));
+            bringUp();
+            const ioUrl = tunIoUrl();
+            const sourceOptions: TunIoOptions = { fd: loopFds[0]!, address: base + BigInt(rings.send.byteOffset), ringSize: rings.send.ringSize };
+            const sinkOptions: TunIoOptions = { fd: loopFds[1]!, address: base + BigInt(rings.receive.byteOffset), ringSize: rings.receive.ringSize };
+            // Every read has room for 0xFFFF bytes (the loop's default): a packet is never
+            // truncated, whatever the MTU is now or becomes while the session runs.
+            return {
+              producer: { io: ioUrl, ioOptions: sourceOptions, loop: { waitMs: DRIVER_WAIT_MS } },
+              consumer: { io: ioUrl, ioOptions: sinkOptions, loop: { waitMs: DRIVER_WAIT_MS } },
+            };
+          },
+          onClose,
+        }));
+      }
       sessionCreated = true;
       if (this.#closeRequested) {
         await session.close();

@@ -194,3 +194,56 @@ export function tunWaitReadable(fd: number, timeoutMs: number, signal?: AbortSig
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** A running {@link tunWatchReadable} watch. Main thread (the thread that started it) only. */
+export interface TunReadableWatch {
+  /**
+   * Stops the watch for good (`uv_poll_stop`, then the handle is closed): no callback after this
+   * returns, so the fd may be closed right after. Idempotent.
+   */
+  stop(): void;
+  /** Makes the watch keep the process alive (the default). */
+  ref(): void;
+  /** Lets the process exit while the watch runs. */
+  unref(): void;
+}
+
+/**
+ * Watches a TUN fd on the event loop (libuv polls it; no thread blocks): calls `onReady(false)`
+ * whenever the fd is readable (level triggered: again on every loop turn while packets remain
+ * queued) and `onReady(true)` when the poll fails (the device is gone; the watch has stopped).
+ * Never calls back from inside this call. For the inline driver of the Linux backend.
+ *
+ * Ownership: the caller keeps the fd; it must {@link TunReadableWatch.stop} the watch before it
+ * closes the fd (libuv must not poll a closed fd).
+ *
+ * @throws WintunError `ERR_WINTUN_FFI_UNAVAILABLE` without koffi; `ERR_WINTUN_INVALID_ARGUMENT`
+ *   for a bad fd or callback.
+ */
+export function tunWatchReadable(fd: number, onReady: (gone: boolean) => void): TunReadableWatch {
+  if (!Number.isInteger(fd) || fd < 0) throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `tunWatchReadable: fd must be a non-negative integer, got ${fd}.`);
+  if (typeof onReady !== 'function') throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', 'tunWatchReadable: onReady must be a function.');
+  const koffi = loadKoffi();
+  let live = true;
+  // koffi 3.3.4 calls back with (status, events), although its typings declare (events) only.
+  const onPoll = (first: unknown): void => {
+    if (!live) return;
+    const status = typeof first === 'number' ? first : 0;
+    onReady(status < 0);
+  };
+  const handle = koffi.node.poll(fd, { readable: true }, onPoll as (events: unknown) => void);
+  return {
+    stop() {
+      if (!live) return;
+      live = false;
+      handle.stop();
+      handle.close();
+    },
+    ref() {
+      if (live) handle.ref();
+    },
+    unref() {
+      if (live) handle.unref();
+    },
+  };
+}

@@ -7,7 +7,7 @@
 import { release } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { DROP_CAPABILITIES_KEEP_ROOT, canDropPrivileges, requireAll } from '../helpers/index.js';
-import { canRunAdapter, useAdapterContext } from './adapter-setup.js';
+import { IO_MODES, canRunAdapter, useAdapterContext } from './adapter-setup.js';
 
 const env = requireAll('Adapter lifecycle tests', canRunAdapter());
 
@@ -51,6 +51,18 @@ describe.skipIf(!env.ok)('Adapter API and lifecycle (in a test namespace)', () =
     expect(r['afterDelete']).toMatchObject({ code: 'ERR_WINTUN_CLOSED' });
   });
 
+  const drop = canDropPrivileges();
+  if (!drop.ok) console.warn(`[skip] access-denied test: ${drop.reason}`);
+  it.skipIf(!drop.ok)('without CAP_NET_ADMIN, Adapter.create fails with ERR_WINTUN_ACCESS_DENIED saying how to run it', async () => {
+    const r = await ctx.result('denied', { name: 'wttl2' }, { wrapper: DROP_CAPABILITIES_KEEP_ROOT });
+    expect(r['create']).toMatchObject({ code: 'ERR_WINTUN_ACCESS_DENIED' });
+    expect(r['create'].message).toMatch(/root|setcap/);
+  });
+});
+
+describe.skipIf(!env.ok).each(IO_MODES)('Adapter session lifecycle (in a test namespace, io %s)', (io) => {
+  const ctx = useAdapterContext(`slife${io[0]}`, 1, io);
+
   it('close leaves no device and no fd, the process exits by itself; persistent adapters reopen by name; a second session is refused (same object, other object, other process)', async () => {
     const r = await ctx.result('lifecycle', { name: 'wttl1', persistentName: 'wttl1p' });
     expect(r['fdsDuring']).toBeGreaterThan(0);
@@ -74,11 +86,19 @@ describe.skipIf(!env.ok)('Adapter API and lifecycle (in a test namespace)', () =
     expect(r['fdsEnd']).toEqual([]);
   });
 
-  const drop = canDropPrivileges();
-  if (!drop.ok) console.warn(`[skip] access-denied test: ${drop.reason}`);
-  it.skipIf(!drop.ok)('without CAP_NET_ADMIN, Adapter.create fails with ERR_WINTUN_ACCESS_DENIED saying how to run it', async () => {
-    const r = await ctx.result('denied', { name: 'wttl2' }, { wrapper: DROP_CAPABILITIES_KEEP_ROOT });
-    expect(r['create']).toMatchObject({ code: 'ERR_WINTUN_ACCESS_DENIED' });
-    expect(r['create'].message).toMatch(/root|setcap/);
+  it('the device deleted under a running session: a pending receive ends with ERR_WINTUN_EOF, deviceGone is set, no fd is left', async () => {
+    const r = await ctx.result('sessionDeviceGone', { name: 'wttl3' });
+    expect(r['del']).toBe(0);
+    expect(r['receive']).toBe('ERR_WINTUN_EOF');
+    expect(r['deviceGone']).toBe(true);
+    expect([false, 'ERR_WINTUN_EOF']).toContain(r['send']);
+    expect(r['fdsLeft']).toBe(0);
+  });
+
+  it('Session.unref(): an open session with a receive pending lets the process exit by itself', async () => {
+    const outcome = await ctx.run('unrefExit', { name: 'wttl4' }, { timeoutMs: 15_000 });
+    if (!outcome.ok) throw new Error(`unrefExit failed: ${JSON.stringify(outcome.error)}\n${outcome.stderr}`);
+    expect(outcome.result).toEqual({ open: true });
+    expect(outcome.exit).toMatchObject({ status: 0, signal: null });
   });
 });

@@ -10,12 +10,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { requireAll } from '../helpers/index.js';
-import { canRunAdapter, useAdapterContext } from './adapter-setup.js';
+import { IO_MODES, canRunAdapter, useAdapterContext } from './adapter-setup.js';
 
 const env = requireAll('Adapter race tests', canRunAdapter());
 
-describe.skipIf(!env.ok)('Adapter lifecycle races and resources (in a test namespace)', () => {
-  const ctx = useAdapterContext('braces');
+describe.skipIf(!env.ok).each(IO_MODES)('Adapter lifecycle races (in a test namespace, io %s)', (io) => {
+  const ctx = useAdapterContext(`braces${io[0]}`, 1, io);
 
   it('close or delete while startSession is in flight (1,000 races): no I/O on a stranger fd, nothing left running, the process exits', async () => {
     const iterations = 1000;
@@ -63,6 +63,11 @@ describe.skipIf(!env.ok)('Adapter lifecycle races and resources (in a test names
     expect(r['driver'].producerDrops).toBe(0);
   });
 
+});
+
+describe.skipIf(!env.ok)('Adapter resources and options (in a test namespace, default io)', () => {
+  const ctx = useAdapterContext('bres');
+
   it('RSS stays flat over 300 session start/close cycles and 300 adapter create/session/close cycles (after 100 warm-up cycles each)', async () => {
     const cycles = 300;
     const r = await ctx.result('cycles', { name: 'wttb3', cycles, warmup: 100 }, { nodeArgs: ['--expose-gc'], timeoutMs: 240_000 });
@@ -80,12 +85,14 @@ describe.skipIf(!env.ok)('Adapter lifecycle races and resources (in a test names
   it('startSession takes the session options and validates them before starting anything', async () => {
     const r = await ctx.result('sessionOptions', { name: 'wttb4' });
     expect(r['started']).toBe(true);
-    for (const key of ['null', 'string', 'waitNaN', 'waitNegative', 'waitString', 'spinTrue', 'spinUsBad', 'guardString', 'guardStallZero', 'engineBad', 'engineNull']) {
+    for (const key of ['null', 'string', 'waitNaN', 'waitNegative', 'waitString', 'spinTrue', 'spinUsBad', 'guardString', 'guardStallZero', 'engineBad', 'engineNull', 'ioBad', 'ioNull']) {
       expect(r[key], key).toMatchObject({ code: 'ERR_WINTUN_INVALID_ARGUMENT' });
     }
     expect(r['engineDll'], "engine 'dll' is Windows-only").toMatchObject({ code: 'ERR_WINTUN_UNSUPPORTED_PLATFORM' });
     expect(r['engine_rings']).toBe('rings');
     expect(r['engine_auto']).toBe('rings');
+    expect(r['io_inline_threads']).toBe(0);
+    expect(r['io_workers_threads']).toBe(2);
     expect(r['afterBad']).toBe('ok');
   });
 });

@@ -30,6 +30,15 @@ export function canRunAdapter(): Probe {
   return { ok: true, reason: '' };
 }
 
+/** Where a session's driver side runs (`StartSessionOptions.io`). */
+export type AdapterIo = 'inline' | 'workers';
+
+/**
+ * Both driver placements, for the suites that run once per mode (`describe.each(IO_MODES)`): the
+ * guarantees (packets both ways, races, device removal, exit) hold for each.
+ */
+export const IO_MODES: readonly AdapterIo[] = ['inline', 'workers'];
+
 /** Namespaces and a scenario runner for one describe block. */
 export interface AdapterTestContext {
   /** A namespace of this block, created in `beforeAll` (index 0..count-1). */
@@ -42,9 +51,10 @@ export interface AdapterTestContext {
 
 /**
  * Registers `beforeAll`/`afterAll` creating `count` namespaces and checking afterwards that no
- * namespace and no TUN device was left behind.
+ * namespace and no TUN device was left behind. With `io`, every scenario of the block starts its
+ * sessions with that driver placement (the scenario file applies `args.io`).
  */
-export function useAdapterContext(label: string, count = 1): AdapterTestContext {
+export function useAdapterContext(label: string, count = 1, io?: AdapterIo): AdapterTestContext {
   const spaces: TestNetns[] = [];
   beforeAll(() => {
     for (let i = 0; i < count; i++) spaces.push(createNetns(`${label}${i}`));
@@ -62,7 +72,8 @@ export function useAdapterContext(label: string, count = 1): AdapterTestContext 
     },
     run(name, args = {}, options = {}) {
       const { ns, ...rest } = options;
-      return runScenario(ADAPTER_SCENARIOS, name, args, { ...rest, netns: context.netns(ns ?? 0).name });
+      const withIo = io === undefined || typeof args !== 'object' || args === null ? args : { io, ...args };
+      return runScenario(ADAPTER_SCENARIOS, name, withIo, { ...rest, netns: context.netns(ns ?? 0).name });
     },
     async result<T>(name: string, args: unknown = {}, options: Omit<RunScenarioOptions, 'netns'> & { readonly ns?: number } = {}): Promise<T> {
       const outcome = await context.run<T>(name, args, options);

@@ -5,13 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { canPing, requireAll, runQuiet } from '../helpers/index.js';
-import { canRunAdapter, useAdapterContext } from './adapter-setup.js';
+import { IO_MODES, canRunAdapter, useAdapterContext } from './adapter-setup.js';
 
 const env = requireAll('Adapter traffic tests', canRunAdapter());
 const ping = canPing();
 
-describe.skipIf(!env.ok)('Adapter traffic (in test namespaces)', () => {
-  const ctx = useAdapterContext('traffic');
+describe.skipIf(!env.ok).each(IO_MODES)('Adapter traffic (in test namespaces, io %s)', (io) => {
+  const ctx = useAdapterContext(`traffic${io[0]}`, 1, io);
 
   if (!ping.ok) console.warn(`[skip] adapter ping test: ${ping.reason}`);
   it.skipIf(!ping.ok)('ping -4 and -6 to a peer behind the adapter are answered by the echo responder', async () => {

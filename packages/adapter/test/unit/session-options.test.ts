@@ -15,3 +15,18 @@ describe('startSession spin options', () => {
     }
   });
 });
+
+describe('startSession io option (Linux driver placement)', () => {
+  it("defaults to 'inline' and passes 'workers' through", () => {
+    expect(parseStartSessionOptions(undefined).io).toBe('inline');
+    expect(parseStartSessionOptions({}).io).toBe('inline');
+    expect(parseStartSessionOptions({ io: 'workers' }).io).toBe('workers');
+    expect(parseStartSessionOptions({ io: 'inline' }).io).toBe('inline');
+  });
+
+  it('refuses anything else with ERR_WINTUN_INVALID_ARGUMENT naming the choices', () => {
+    for (const bad of ['threads', '', null, 1, true, {}]) {
+      expect(() => parseStartSessionOptions({ io: bad })).toThrow(expect.objectContaining({ code: 'ERR_WINTUN_INVALID_ARGUMENT', message: expect.stringContaining("'inline' or 'workers'") }));
+    }
+  });
+});

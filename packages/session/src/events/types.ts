@@ -18,8 +18,11 @@ import type { SharedEvent } from './shared.js';
  * with {@link openEvent} never own the underlying resource.
  */
 export interface AutoResetEvent {
-  /** `'shared'` for {@link SharedEvent}, `'win32'` for a Win32 event object. */
-  readonly kind: 'shared' | 'win32';
+  /**
+   * `'shared'` for {@link SharedEvent}, `'win32'` for a Win32 event object, `'inline'` for an
+   * `InlineEvent` (one thread's event loop only: its `describe()` throws).
+   */
+  readonly kind: 'shared' | 'win32' | 'inline';
   /** Signals the event. Callable from any thread; never blocks; a no-op after `close()`. */
   set(): void;
   /**
@@ -41,7 +44,11 @@ export interface AutoResetEvent {
    * @returns a promise for true when a signal was consumed, false on timeout.
    */
   wait(timeoutMs: number, unref?: boolean): Promise<boolean>;
-  /** A structured-clonable description for {@link openEvent} in another thread. */
+  /**
+   * A structured-clonable description for {@link openEvent} in another thread.
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_STATE` for an event that cannot cross threads (`'inline'`).
+   */
   describe(): EventDescriptor;
   /** Releases what the event owns. Idempotent. Waits already in progress end at their timeout. */
   close(): void;

@@ -10,6 +10,7 @@
  */
 export type { DriverLink, SessionBackend, DllSessionBackend, WintunSessionCalls } from '../session.js';
 export { SharedEvent } from '../events/shared.js';
+export { InlineEvent } from '../events/inline.js';
 export { openEvent, createSharedEvents } from '../events/open.js';
 export type { AutoResetEvent, EventDescriptor } from '../events/types.js';
 export { RateGate, SpinGate } from '../rate.js';
@@ -19,6 +20,18 @@ export type { PacketSource, PacketSink, DriverLoopOptions, ProducerLoopOptions, 
 export { startDriverWorkers } from '../driver/host.js';
 export type { DriverWorkers, StartDriverWorkersOptions, DriverLoopSpec, DriverIoContext } from '../driver/host.js';
 export { startSessionWithDriverWorkers, driverStatsView } from '../driver/start-session.js';
+export { startInlineDriver, startSessionWithInlineDriver } from '../driver/inline.js';
+export type {
+  InlineDriver,
+  InlineDriverSetup,
+  InlineDriverSpec,
+  InlineProducerOptions,
+  InlineReadiness,
+  InlineWatch,
+  SessionWithInlineDriver,
+  StartInlineDriverOptions,
+  StartSessionWithInlineDriverOptions,
+} from '../driver/inline.js';
 export { driverPoolStats, stopIdleDriverWorkers, driverWorkerExecArgv, DRIVER_POOL_MAX_IDLE, DRIVER_POOL_IDLE_MS } from '../driver/pool.js';
 export type { DriverPoolStats } from '../driver/pool.js';
 export type {
