@@ -4,7 +4,7 @@
  * @module
  */
 import { WintunError } from '@wintun-ts/abi';
-import { checkRing, throwBadOffset, throwBadSize, throwCorrupt, throwNotHandedOut, newRecordBitmap } from './internal.js';
+import { checkRing, throwBadCount, throwBadOffset, throwBadSize, throwCorrupt, throwNotHandedOut, newRecordBitmap } from './internal.js';
 import type { RingMemory } from './memory.js';
 import { RING_EMPTY, RING_EOF, RING_FULL, RING_PAYLOAD_BIAS, throwClosed, type TunRing } from './ring.js';
 
@@ -190,6 +190,84 @@ export class SendRingReader {
    */
   releaseDeferred(payloadOffset: number): void {
     this.#walkRelease(payloadOffset, 'SendRingReader.releaseDeferred');
+  }
+
+  /**
+   * Releases, deferred, `count` packets that lie one after the other in the ring, the first at
+   * `payloadOffset`: what `count` calls of {@link SendRingReader.releaseDeferred} in ring order do,
+   * in one call that steps from record to record (the batch form `Session.drain` uses: the packets
+   * one `receive` loop took in a row). Head is not stored; publish it as after `releaseDeferred`.
+   * All or nothing: when one of the packets is not outstanding, nothing is released.
+   *
+   * @param payloadOffset - the offset {@link SendRingReader.receive} returned for the first packet.
+   * @param count - how many packets, an integer >= 1; the run ends at the reader's Head at most.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `count` is not an integer >= 1;
+   *   `ERR_WINTUN_INVALID_STATE` (nothing released) for an offset that is not an outstanding
+   *   packet, or a run that reaches a packet that is not outstanding or passes the last one
+   *   received; `ERR_WINTUN_RING_CORRUPT` when the producer overwrote the Size of one of them
+   *   (sticky); `ERR_WINTUN_CLOSED` after the memory was freed.
+   */
+  releaseDeferredRun(payloadOffset: number, count: number): void {
+    const what = 'SendRingReader.releaseDeferredRun';
+    const mem = this.mem;
+    if (mem !== null && mem.freed) throwClosed(what);
+    const first = typeof payloadOffset === 'number' ? payloadOffset - RING_PAYLOAD_BIAS : -1;
+    if ((first >>> 0) !== first || first >= this.cap || (first & 3) !== 0) throwBadOffset(what, payloadOffset, 'the offset of a received packet');
+    if (typeof count !== 'number' || !(count >= 1) || count > 0x7fffffff || (count | 0) !== count) throwBadCount(what, count);
+    const words = this.words;
+    const handed = this.handedOut;
+    const mask = this.mask;
+    const head = this.head;
+    let hr = this.headRelease;
+    // The oldest packet first (the usual case): the run is consumed at once, nothing is marked.
+    const inOrder = first === hr;
+    let off = first;
+    for (let i = 0; i < count; i++) {
+      const unit = off >>> 2;
+      const bit = 1 << (unit & 7);
+      const b = handed[unit >>> 3] as number;
+      const sz = (words[unit] as number) & 0x7fffffff;
+      const aligned = (sz + 7) & ~3;
+      if ((b & bit) === 0 || sz > 0xffff || aligned > ((head - off) & mask)) {
+        this.#undoRun(first, i, inOrder);
+        if ((b & bit) === 0) throwNotHandedOut(what, off + RING_PAYLOAD_BIAS, 'outstanding (released twice, never received, or past the last packet received)');
+        this.#overwritten(what);
+      }
+      handed[unit >>> 3] = b & ~bit;
+      if (!inOrder) words[unit] = (words[unit] as number) | RELEASE_BIT;
+      off = (off + aligned) & mask;
+    }
+    this.held -= count;
+    let n = this.toRelease;
+    if (inOrder) {
+      hr = off;
+      n -= count;
+      // Then every packet behind the run that was released out of order.
+      while (n > 0) {
+        const s = words[hr >>> 2] as number;
+        if ((s & RELEASE_BIT) === 0) break;
+        const sz = s & 0x7fffffff;
+        const aligned = (sz + 7) & ~3;
+        if (sz > 0xffff || aligned > ((head - hr) & mask)) this.#overwritten(what);
+        hr = (hr + aligned) & mask;
+        n--;
+      }
+      this.toRelease = n;
+      this.headRelease = hr;
+    }
+  }
+
+  /** Puts back the first `done` packets of a run that {@link SendRingReader.releaseDeferredRun} refused. */
+  #undoRun(first: number, done: number, inOrder: boolean): void {
+    const words = this.words;
+    let off = first;
+    for (let i = 0; i < done; i++) {
+      const unit = off >>> 2;
+      this.handedOut[unit >>> 3]! |= 1 << (unit & 7);
+      const s = (words[unit] as number) & 0x7fffffff;
+      if (!inOrder) words[unit] = s;
+      off = (off + ((s + 7) & ~3)) & this.mask;
+    }
   }
 
   /**

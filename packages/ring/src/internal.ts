@@ -36,6 +36,11 @@ export function throwBadOffset(what: string, payloadOffset: unknown, expected: s
   throwState(`${what}: ${typeof payloadOffset === 'number' ? payloadOffset : typeof payloadOffset} is not ${expected}.`);
 }
 
+/** Throws `ERR_WINTUN_INVALID_ARGUMENT` for a packet count that is not an integer >= 1. */
+export function throwBadCount(what: string, count: unknown): never {
+  throwInvalid(`${what}: count must be an integer >= 1, got ${describeValue(count)}.`);
+}
+
 /** Throws `ERR_WINTUN_INVALID_STATE` for a release/commit of a packet that is not handed out. */
 export function throwNotHandedOut(what: string, payloadOffset: number, state: string): never {
   throwState(`${what}: packet at ${payloadOffset} is not ${state}.`);
