@@ -77,4 +77,29 @@ describe('receive path costs', () => {
     expect(() => b.release()).not.toThrow();
     expect(() => b.release()).toThrow(expect.objectContaining({ code: 'ERR_WINTUN_INVALID_STATE' }));
   });
+
+  it('drain releases its run of packets at the end, and a lease taken inside fn stays held', () => {
+    const d = createInThreadDriver({ capacity: 0x20000 });
+    d.inject(ip4(1), ip4(2), ip4(3), ip4(4));
+    const seen: number[] = [];
+    let lease: ReturnType<typeof d.session.tryReceive> = null;
+    const n = d.session.drain((bytes, offset) => {
+      seen.push(bytes[offset + 1]!);
+      // The Head store of a lease release inside fn must not hand back this packet's space.
+      if (seen.length === 1) lease = d.session.tryReceive();
+    }, 8);
+    expect(n).toBe(3);
+    expect(lease).not.toBeNull();
+    const held = lease!;
+    const tag = (p: Uint8Array): number => p[1]!;
+    expect(seen).toEqual([1, 3, 4]);
+    expect(tag(held.data)).toBe(2);
+    expect(d.session.outstandingPackets).toBe(1);
+    // Head stops at the held lease's record: the drained packets before it were given back.
+    const leaseRecord = held.data.byteOffset - d.rings.send.bytes.byteOffset - 16;
+    expect(d.rings.send.loadHead()).toBe(leaseRecord);
+    held.release();
+    expect(d.session.outstandingPackets).toBe(0);
+    expect(d.rings.send.loadHead()).toBe(d.rings.send.loadTail());
+  });
 });

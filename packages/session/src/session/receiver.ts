@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { RING_EMPTY, RING_EOF, SendRingReader, WintunError } from '@wintun-ts/ring';
+import { RING_EMPTY, RING_EOF, RING_PAYLOAD_BIAS, SendRingReader, WintunError } from '@wintun-ts/ring';
 import { EPB_FLAG_OUTBOUND } from '../capture/pcapng.js';
 import type { TunRing } from '@wintun-ts/ring';
 import type { AutoResetEvent } from '../events/types.js';
@@ -168,8 +168,9 @@ export class Receiver {
 
   /**
    * The zero-copy batch receive behind drain/receiveInto. Allocation-free: the packets are released
-   * with the deferred form (one shared Head store per call instead of one per packet; the reader
-   * also publishes it before it loads Tail again), statistics are updated once per call and the
+   * with the deferred form, a run of them in one `releaseDeferredRun` (one shared Head store per
+   * call instead of one per packet; the reader also publishes it before it loads Tail again; each
+   * packet stays valid until its `fn` returned), statistics are updated once per call and the
    * rate gate once per {@link GATE_BATCH} calls (the gate reads the clock, which costs more than a
    * packet here).
    */
@@ -177,10 +178,18 @@ export class Receiver {
     if (this.dll !== null) return this.#dllDrain(this.dll, fn, max);
     const reader = this.reader!;
     const bytes = this.#ring!.bytes;
+    const mask = this.#ring!.capacity - 1;
     const core = this.#core;
     const tap = core.tap;
     let n = 0;
     let total = 0;
+    // The packets taken so far that follow each other in the ring (a run), released together
+    // (releaseDeferredRun) when the call ends, or earlier when a call inside fn took a packet in
+    // between (the next packet then does not start where the run ends). Until then they stay
+    // handed out, so no Head store (a lease's release inside fn) can hand their space back.
+    let runFirst = 0;
+    let runCount = 0;
+    let runEnd = -1;
     try {
       // After the first packet, stop as soon as fn closed the session (or it ended).
       while (n < max && (n === 0 || core.state === 'open')) {
@@ -197,20 +206,27 @@ export class Receiver {
         }
         if (offset < 0) break;
         const size = reader.lastSize;
+        if (offset !== runEnd) {
+          if (runCount > 0) reader.releaseDeferredRun(runFirst, runCount);
+          runFirst = offset;
+          runCount = 0;
+        }
+        runCount++;
+        runEnd = (((offset - RING_PAYLOAD_BIAS + ((size + 7) & ~3)) & mask) + RING_PAYLOAD_BIAS);
         n++;
         total += size;
         if (tap !== null) tap.record(EPB_FLAG_OUTBOUND, bytes, offset, size);
-        try {
-          fn(bytes, offset, size);
-        } finally {
-          // fn may have closed the session: the ring is gone then, nothing to give back.
-          if (core.usable) reader.releaseDeferred(offset);
-        }
+        fn(bytes, offset, size);
       }
     } finally {
       if (n > 0) {
-        if (core.usable) reader.publishHead();
-        this.countReceived(n, total);
+        try {
+          // fn may have closed the session: the ring is gone then, nothing to give back.
+          if (runCount > 0 && core.usable) reader.releaseDeferredRun(runFirst, runCount);
+        } finally {
+          if (core.usable) reader.publishHead();
+          this.countReceived(n, total);
+        }
       }
     }
     return n;
