@@ -10,10 +10,12 @@
 // native events. Output: one JSON line, as bench/js/ring-bench.mjs.
 //
 // The events are the driver library's futex auto-reset events, seen from JavaScript through
-// NativeEvent below: `set` is one FFI call, `wait` polls once and then waits in bounded slices on
-// libuv's pool (koffi's async calls), the shape of the session's Win32 event wait
-// (WaitForSingleObject.async in slices of at most 100 ms), so the wake-up path is the one a
-// Windows process takes today.
+// NativeEvent below: `set` is one FFI call. The main thread's wait on the read event never blocks a
+// thread: it arms the event (nd_js_arm) and watches the library's eventfd with koffi.node.poll; the
+// driver writes the eventfd after a set only while the event is armed. Before issue 12 the wait
+// ran in bounded slices on libuv's pool (koffi .async, the shape of a WaitForSingleObject.async):
+// bench/js/wake-probe.mjs measured that path at 44-55 us p50 against 15-23 us for the eventfd, on
+// the same machine, with the same native waker. The write event's waits (workers) stay synchronous.
 import { CAPACITY, MeasureWindow, allocatePair, firstLine, gapMaker, loadRing, makeSource, nowNs, percentile, round, sleepSync } from './common.mjs';
 
 const [libPath, mode, a1, a2, a3, a4, a5] = process.argv.slice(2);
@@ -46,6 +48,11 @@ const nd = {
   eventSet: lib.func('void nd_event_set(void *e)'),
   eventTry: lib.func('int nd_event_try(void *e)'),
   eventWait: lib.func('int nd_event_wait(void *e, uint32_t ms)'),
+  readEfd: lib.func('int nd_read_efd(void *h)'),
+  jsArm: lib.func('int nd_js_arm(void *h)'),
+  jsArmed: lib.func('void *nd_js_armed(void *h)'),
+  jsDisarm: lib.func('void nd_js_disarm(void *h)'),
+  jsReset: lib.func('void nd_js_reset(void *h)'),
 };
 const MODES = { 'tp-send': 0, 'tp-recv': 1, 'wk-send': 2, 'wk-recv': 3 };
 /** Longest wait slice on libuv's pool, as the session's Win32 event (WIN32_EVENT_ASYNC_SLICE_MS). */
@@ -54,14 +61,125 @@ const { RING_EMPTY, RING_FULL } = ring;
 let sink = 0;
 
 /**
+ * The main thread's wait on the driver's read event: arm, then the eventfd's poll callback (or the
+ * timeout) ends the wait. One poll handle per driver, unref'd, and one timer, refreshed per wait
+ * and ref'd while a ref'd wait is pending. The wake-up path makes no FFI call: the event's state and
+ * the armed flag are read and written with atomics on koffi views of the library's memory, and the
+ * eventfd is emptied (a read(2), a few microseconds right after a wake-up) off that path: by the
+ * next wait before it arms (a write after that read makes the fd readable again, so nothing is
+ * lost), or by the next poll callback when no wait came meanwhile.
+ */
+class LoopWaiter {
+  constructor(h, ptr) {
+    this.h = h;
+    this.state = new Int32Array(koffi.view(ptr, 8)); // event_t: state, waiters
+    this.armed = new Int32Array(koffi.view(nd.jsArmed(h), 4));
+    this.pending = [];
+    this.timer = null;
+    this.timerMs = -1;
+    this.timerAt = Infinity;
+    this.refs = 0;
+    this.dirty = false; // the eventfd may hold a count: empty it before the next arming
+    // koffi 3.3.4 calls back with (status, events).
+    this.handle = koffi.node.poll(nd.readEfd(h), { readable: true }, () => this.onPoll());
+    this.handle.unref();
+  }
+  tryConsume() {
+    return Atomics.compareExchange(this.state, 0, 1, 0) === 1;
+  }
+  /** Arms; true when it consumed a signal instead (then nothing stays armed). */
+  arm() {
+    Atomics.store(this.armed, 0, 1);
+    if (!this.tryConsume()) return false;
+    Atomics.store(this.armed, 0, 0);
+    return true;
+  }
+  wait(timeoutMs, ref) {
+    return new Promise((resolve) => {
+      if (this.dirty) {
+        this.dirty = false;
+        nd.jsReset(this.h);
+      }
+      if (this.arm()) return resolve(true);
+      const now = performance.now();
+      const p = { resolve, deadline: now + timeoutMs, ref };
+      this.pending.push(p);
+      if (ref && this.refs++ === 0) this.timer?.ref();
+      if (p.deadline < this.timerAt - 0.5 || this.pending.length === 1) this.schedule(p.deadline, now);
+    });
+  }
+  schedule(deadline, now) {
+    const ms = Math.max(1, Math.ceil(deadline - now));
+    if (this.timer !== null && ms === this.timerMs) {
+      this.timer.refresh();
+    } else {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.onTimer(), ms);
+      this.timerMs = ms;
+      if (this.refs === 0) this.timer.unref();
+    }
+    this.timerAt = now + ms;
+  }
+  settle() {
+    let j = 0;
+    for (const p of this.pending) {
+      if (this.tryConsume() || this.arm()) this.end(p, true);
+      else this.pending[j++] = p;
+    }
+    this.pending.length = j;
+  }
+  onPoll() {
+    if (this.pending.length === 0) {
+      // Readable with nobody waiting (a wait was woken and no new one came yet): empty it now, or
+      // the loop would keep polling a readable fd.
+      this.dirty = false;
+      nd.jsReset(this.h);
+      return;
+    }
+    this.settle();
+    if (this.pending.length > 0) {
+      // Some waits are still pending (spurious, or another waiter took the signal): empty the fd,
+      // then look again (a write after this read keeps the fd readable), or the loop would spin.
+      nd.jsReset(this.h);
+      this.settle();
+      this.dirty = false;
+    } else {
+      // Leave the reset to the next wait: the woken callers run first.
+      this.dirty = true;
+    }
+  }
+  onTimer() {
+    this.timerAt = Infinity;
+    const now = performance.now();
+    const expired = this.pending.filter((p) => p.deadline <= now + 0.5);
+    this.pending = this.pending.filter((p) => p.deadline > now + 0.5);
+    if (this.pending.length === 0) Atomics.store(this.armed, 0, 0);
+    for (const p of expired) this.end(p, this.tryConsume());
+    if (this.pending.length > 0) this.schedule(Math.min(...this.pending.map((p) => p.deadline)), now);
+  }
+  end(p, value) {
+    if (p.ref && --this.refs === 0) this.timer?.unref();
+    p.resolve(value);
+  }
+  close() {
+    const all = this.pending.splice(0);
+    Atomics.store(this.armed, 0, 0);
+    for (const p of all) this.end(p, this.tryConsume());
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.handle.close();
+  }
+}
+
+/**
  * An AutoResetEvent (the session's event interface) over one of the driver library's futex
  * events. Owned by the driver handle: `close()` only stops further waits.
  */
 class NativeEvent {
-  constructor(ptr) {
+  constructor(ptr, loopWaiter = null) {
     this.kind = 'native';
     this.ptr = ptr;
     this.closed = false;
+    this.loop = loopWaiter;
   }
   set() {
     if (!this.closed) nd.eventSet(this.ptr);
@@ -75,9 +193,10 @@ class NativeEvent {
       if (nd.eventWait(this.ptr, Math.min(left, 1000))) return true;
     }
   }
-  async wait(timeoutMs) {
+  async wait(timeoutMs, unref = false) {
     if (nd.eventTry(this.ptr)) return true;
     if (timeoutMs === 0) return false;
+    if (this.loop !== null) return this.closed ? false : this.loop.wait(timeoutMs, !unref);
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       if (this.closed) return false;
@@ -106,10 +225,12 @@ function startDriver(driverMode, size = 64, batch = 1, iters = 0) {
   const h = nd.start(sendAddr, CAPACITY, recvAddr, CAPACITY, MODES[driverMode], size, batch, iters);
   if (!h) throw new Error('nd_start refused its arguments');
   let stopped = false;
+  const readPtr = nd.readEvent(h);
+  const loop = new LoopWaiter(h, readPtr);
   return {
     memory,
     pair,
-    readEvent: new NativeEvent(nd.readEvent(h)),
+    readEvent: new NativeEvent(readPtr, loop),
     writeEvent: new NativeEvent(nd.writeEvent(h)),
     count: () => nd.count(h),
     check() {
@@ -127,6 +248,7 @@ function startDriver(driverMode, size = 64, batch = 1, iters = 0) {
     },
     free() {
       this.stop();
+      loop.close();
       nd.free(h);
       if (!memory.freed) memory.free();
     },

@@ -11,8 +11,13 @@
  * (Send.TailMoved = "read event", set by the driver; Receive.TailMoved = "write event", set by the
  * client when it sees Alertable) are the futex-based auto-reset event of ring_proto.h in memory
  * this library allocates; the JavaScript side sets them and waits on them through the exported
- * nd_event_* calls (a blocking wait runs on libuv's pool through koffi's async calls, bounded, as
- * the session's Win32 event waits with WaitForSingleObject there).
+ * nd_event_* calls. The client's main thread does not block on the read event: it arms it
+ * (nd_js_arm) and watches an eventfd of this library on its event loop (koffi.node.poll); the
+ * driver writes that eventfd after it set the read event, only when the client armed it (one
+ * exchange, so one write per arming; a driver that sets the event while nobody waits makes no
+ * system call). Issue 12: this replaced a wait on libuv's pool (koffi .async, 44-55 us p50 on the
+ * bench machine) by an epoll wake-up (15-23 us), the fastest way into a Node event loop measured
+ * by bench/js/wake-probe.mjs.
  *
  * Driver modes (nd_start):
  *   0 tp-send  produce `batch` packets of `size` bytes per publication into the Send ring, retry
@@ -28,9 +33,11 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 
 #include "ring_proto.h"
 
@@ -39,6 +46,8 @@
 typedef struct {
   ring_t send, recv;
   event_t read_ev, write_ev;
+  int read_efd;            /* eventfd the client's event loop watches for the read event */
+  _Atomic int js_armed;    /* 1 while the client waits on read_efd (nd_js_arm) */
   _Atomic int stop;
   _Atomic int running;
   _Atomic uint64_t count;
@@ -52,6 +61,16 @@ typedef struct {
 
 static uint8_t SRC[65536];
 
+/* After the read event was set (sp_publish): wake the client's event loop if it armed the event.
+   The set's seq_cst store precedes this seq_cst load; nd_js_arm stores js_armed before it loads the
+   event's state: one of the two sides sees the other (no lost wake-up). */
+static inline void js_wake(nd_ctl *x) {
+  if (atomic_load(&x->js_armed) && atomic_exchange(&x->js_armed, 0)) {
+    uint64_t one = 1;
+    if (write(x->read_efd, &one, 8) != 8) atomic_store(&x->error, -101);
+  }
+}
+
 static void *drive(void *arg) {
   nd_ctl *x = arg;
   switch (x->mode) {
@@ -62,6 +81,7 @@ static void *drive(void *arg) {
         int64_t off;
         while ((off = sp_reserve(&p, x->size)) == R_FULL) {
           sp_publish(&p);
+          js_wake(x);
           if (atomic_load_explicit(&x->stop, memory_order_relaxed)) return NULL;
           sched_yield();
         }
@@ -70,6 +90,7 @@ static void *drive(void *arg) {
         sp_commit(&p, (uint32_t)off, x->size);
       }
       sp_publish(&p);
+      js_wake(x);
       atomic_fetch_add_explicit(&x->count, x->batch, memory_order_relaxed);
     }
     return NULL;
@@ -116,6 +137,7 @@ static void *drive(void *arg) {
       memcpy(p.g.r->data + off, &t0, 8);
       sp_commit(&p, (uint32_t)off, 64);
       sp_publish(&p);
+      js_wake(x);
       atomic_fetch_add(&x->count, 1);
     }
     return NULL;
@@ -144,12 +166,15 @@ EXPORT void *nd_start(void *send_ring, uint32_t send_cap, void *recv_ring, uint3
   x->size = size;
   x->batch = batch;
   x->iters = iters;
+  x->read_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (x->read_efd < 0) { free(x); return NULL; }
   if (mode == 3) {
     x->lat = calloc(iters ? iters : 1, sizeof(double));
-    if (!x->lat) { free(x); return NULL; }
+    if (!x->lat) { close(x->read_efd); free(x); return NULL; }
   }
   atomic_store(&x->running, 1);
   if (pthread_create(&x->th, NULL, drive, x) != 0) {
+    close(x->read_efd);
     free(x->lat);
     free(x);
     return NULL;
@@ -187,6 +212,7 @@ EXPORT int nd_latencies(void *h, double *out, int max) {
 EXPORT void nd_free(void *h) {
   if (!h) return;
   nd_stop(h);
+  close(((nd_ctl *)h)->read_efd);
   free(((nd_ctl *)h)->lat);
   free(h);
 }
@@ -201,6 +227,28 @@ EXPORT int nd_event_try(void *e) {
 EXPORT int nd_event_wait(void *e, uint32_t timeout_ms) {
   if (timeout_ms > 1000) timeout_ms = 1000;
   return event_wait(e, (uint64_t)timeout_ms * 1000000ull);
+}
+/* The client's event-loop wait on the read event. nd_js_arm: returns 1 when the event was signalled
+   (the signal is consumed, nothing armed), else arms it (the driver's next set writes the eventfd)
+   and returns 0. nd_js_disarm: ends an arming (a wait that timed out). nd_js_reset: empties the
+   eventfd (call before looking at the event again, so that a later write re-arms the poll). */
+EXPORT int nd_read_efd(void *h) { return ((nd_ctl *)h)->read_efd; }
+/* The armed flag itself (an int), for a client that arms with atomics on a view of it (as nd_js_arm). */
+EXPORT void *nd_js_armed(void *h) { return &((nd_ctl *)h)->js_armed; }
+EXPORT int nd_js_arm(void *h) {
+  nd_ctl *x = h;
+  atomic_store(&x->js_armed, 1);
+  int one = 1;
+  if (atomic_compare_exchange_strong(&x->read_ev.state, &one, 0)) {
+    atomic_store(&x->js_armed, 0);
+    return 1;
+  }
+  return 0;
+}
+EXPORT void nd_js_disarm(void *h) { atomic_store(&((nd_ctl *)h)->js_armed, 0); }
+EXPORT void nd_js_reset(void *h) {
+  uint64_t v;
+  if (read(((nd_ctl *)h)->read_efd, &v, 8) < 0) { /* EAGAIN: already empty */ }
 }
 /* CLOCK_MONOTONIC in ns (the clock of every timestamp here; process.hrtime reads the same clock). */
 EXPORT double nd_now_ns(void) { return (double)now_ns(); }

@@ -6,12 +6,10 @@
  */
 import { WintunError } from '@wintun-ts/ring';
 import type { AutoResetEvent, EventDescriptor } from './types.js';
-import { waitAsync } from './wait-async.js';
+import { holdKeepAlive, releaseKeepAlive, waitAsync } from './wait-async.js';
 
 /** Longest single `Atomics.wait` slice: a blocked wait re-checks the slot at least this often. */
 const SLICE_MS = 1000;
-
-function noop(): void {}
 
 /** Timeouts are numbers of milliseconds in [0, 2^31 - 1] (as Node's timers): every wait is bounded. */
 function checkTimeout(timeoutMs: unknown): void {
@@ -100,32 +98,39 @@ export class SharedEvent implements AutoResetEvent {
 
   /**
    * Waits on the event loop (`Atomics.waitAsync`, never blocking) until signalled or `timeoutMs`
-   * passes. A pending wait keeps the process alive (like a timer) until it settles, unless
-   * `unref` is true.
+   * passes. A pending wait keeps the process alive (like a timer) until it settles, unless `unref`
+   * is true. No timer per wait: a ref'd wait holds one long-lived keep-alive handle while pending.
    *
-   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a timeout that is not a number in [0, 2147483647] ms.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` (rejection) for a timeout that is not a number in [0, 2147483647] ms.
    */
   async wait(timeoutMs: number, unref = false): Promise<boolean> {
     checkTimeout(timeoutMs);
     if (this.tryConsume()) return true;
     if (timeoutMs === 0) return false;
+    const slot = this.#slot;
+    const index = this.index;
+    const ref = !unref;
+    // One clock read per wait: waitAsync's own timeout bounds a slice; the clock is read again only
+    // after a slice that ended without a signal (a timeout, or a signal another waiter took).
     const deadline = performance.now() + timeoutMs;
+    let left = timeoutMs;
     for (;;) {
-      const left = deadline - performance.now();
-      if (left <= 0) return this.tryConsume();
-      const slice = Math.min(left, SLICE_MS);
-      const result = waitAsync(this.#slot, this.index, 0, slice);
+      const result = waitAsync(slot, index, 0, Math.min(left, SLICE_MS));
       if (result.async) {
-        // A pending Atomics.waitAsync does not keep Node's event loop alive; a pending wait is
-        // pending work, so hold a timer for as long as it lasts.
-        const keepAlive = unref ? undefined : setTimeout(noop, slice + 50);
-        try {
+        if (ref) {
+          holdKeepAlive();
+          try {
+            await result.value;
+          } finally {
+            releaseKeepAlive();
+          }
+        } else {
           await result.value;
-        } finally {
-          if (keepAlive !== undefined) clearTimeout(keepAlive);
         }
       }
       if (this.tryConsume()) return true;
+      left = deadline - performance.now();
+      if (left <= 0) return this.tryConsume();
     }
   }
 
