@@ -4,7 +4,7 @@
  * @module
  */
 import { WintunError } from '@wintun-ts/abi';
-import { checkRing, throwBadSize, throwCorrupt, throwState, newRecordBitmap } from './internal.js';
+import { checkRing, throwBadCount, throwBadOffset, throwBadSize, throwCorrupt, throwNotHandedOut, newRecordBitmap } from './internal.js';
 import type { RingMemory } from './memory.js';
 import { RING_EMPTY, RING_EOF, RING_FULL, RING_PAYLOAD_BIAS, throwClosed, type TunRing } from './ring.js';
 
@@ -102,30 +102,19 @@ export class SendRingReader {
     const mem = this.mem;
     if (mem !== null && mem.freed) throwClosed('SendRingReader.receive');
     const head = this.head;
-    const cap = this.cap;
-    if (head >= cap) return RING_EOF;
+    if (head >= this.cap) return RING_EOF;
     let tail = this.tailSeen;
-    if (head === tail) {
-      // Caught up with the last snapshot (also the path of every call once corrupt: fail() keeps
-      // tailSeen === head): publish a deferred Head, then load Tail.
-      if (this.headRelease !== this.headPublished) {
-        this.headPublished = this.headRelease;
-        Atomics.store(this.header, 0, this.headRelease);
-      }
-      tail = Atomics.load(this.header, 1) >>> 0;
-      if (tail >= cap) return RING_EOF;
-      if (this.corrupt !== null) throwCorrupt('SendRingReader.receive', this.corrupt);
-      if (head === tail) return RING_EMPTY;
-      this.tailSeen = tail;
-    }
+    // Caught up with the last snapshot (also the path of every call once corrupt: #fail keeps
+    // tailSeen === head): load Tail again. Out of line, with every message of the slow paths, so
+    // that this function stays small enough for V8 to inline it into the caller's loop.
+    if (head === tail && (tail = this.#reload(head)) < 0) return tail;
     const mask = this.mask;
     const content = (tail - head) & mask;
-    if (content < 4) return this.#fail(`content ${content} < 4 bytes`);
     const size = this.words[head >>> 2] as number;
-    if (size > 0xffff) return this.#fail(`record Size 0x${size.toString(16)} > 0xFFFF`);
     const aligned = (size + 7) & ~3;
-    if (aligned > content) return this.#fail(`record of ${aligned} bytes > content ${content}`);
-    if (((head - this.headRelease) & mask) + aligned > cap - 4) return this.#fail('unreleased packets would exceed the capacity');
+    if (content < 4 || size > 0xffff || aligned > content || ((head - this.headRelease) & mask) + aligned > this.cap - 4) {
+      return this.#badRecord(content, size);
+    }
     const unit = head >>> 2;
     this.handedOut[unit >>> 3]! |= 1 << (unit & 7);
     this.head = (head + aligned) & mask;
@@ -133,6 +122,34 @@ export class SendRingReader {
     this.held++;
     this.size = size;
     return head + RING_PAYLOAD_BIAS;
+  }
+
+  /**
+   * The reader caught up with its Tail snapshot: publishes a deferred Head, then loads Tail.
+   *
+   * @returns the new Tail (> `head` in ring order), `RING_EOF` or `RING_EMPTY`.
+   * @throws WintunError `ERR_WINTUN_RING_CORRUPT` when the ring was found corrupt before.
+   */
+  #reload(head: number): number {
+    if (this.headRelease !== this.headPublished) {
+      this.headPublished = this.headRelease;
+      Atomics.store(this.header, 0, this.headRelease);
+    }
+    const tail = Atomics.load(this.header, 1) >>> 0;
+    if (tail >= this.cap) return RING_EOF;
+    if (this.corrupt !== null) throwCorrupt('SendRingReader.receive', this.corrupt);
+    if (head === tail) return RING_EMPTY;
+    this.tailSeen = tail;
+    return tail;
+  }
+
+  /** The record at Head failed a check of {@link SendRingReader.receive}: says which, and fails. */
+  #badRecord(content: number, size: number): never {
+    const aligned = (size + 7) & ~3;
+    if (content < 4) return this.#fail(`content ${content} < 4 bytes`);
+    if (size > 0xffff) return this.#fail(`record Size 0x${size.toString(16)} > 0xFFFF`);
+    if (aligned > content) return this.#fail(`record of ${aligned} bytes > content ${content}`);
+    return this.#fail('unreleased packets would exceed the capacity');
   }
 
   #fail(reason: string): never {
@@ -176,6 +193,84 @@ export class SendRingReader {
   }
 
   /**
+   * Releases, deferred, `count` packets that lie one after the other in the ring, the first at
+   * `payloadOffset`: what `count` calls of {@link SendRingReader.releaseDeferred} in ring order do,
+   * in one call that steps from record to record (the batch form `Session.drain` uses: the packets
+   * one `receive` loop took in a row). Head is not stored; publish it as after `releaseDeferred`.
+   * All or nothing: when one of the packets is not outstanding, nothing is released.
+   *
+   * @param payloadOffset - the offset {@link SendRingReader.receive} returned for the first packet.
+   * @param count - how many packets, an integer >= 1; the run ends at the reader's Head at most.
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `count` is not an integer >= 1;
+   *   `ERR_WINTUN_INVALID_STATE` (nothing released) for an offset that is not an outstanding
+   *   packet, or a run that reaches a packet that is not outstanding or passes the last one
+   *   received; `ERR_WINTUN_RING_CORRUPT` when the producer overwrote the Size of one of them
+   *   (sticky); `ERR_WINTUN_CLOSED` after the memory was freed.
+   */
+  releaseDeferredRun(payloadOffset: number, count: number): void {
+    const what = 'SendRingReader.releaseDeferredRun';
+    const mem = this.mem;
+    if (mem !== null && mem.freed) throwClosed(what);
+    const first = typeof payloadOffset === 'number' ? payloadOffset - RING_PAYLOAD_BIAS : -1;
+    if ((first >>> 0) !== first || first >= this.cap || (first & 3) !== 0) throwBadOffset(what, payloadOffset, 'the offset of a received packet');
+    if (typeof count !== 'number' || !(count >= 1) || count > 0x7fffffff || (count | 0) !== count) throwBadCount(what, count);
+    const words = this.words;
+    const handed = this.handedOut;
+    const mask = this.mask;
+    const head = this.head;
+    let hr = this.headRelease;
+    // The oldest packet first (the usual case): the run is consumed at once, nothing is marked.
+    const inOrder = first === hr;
+    let off = first;
+    for (let i = 0; i < count; i++) {
+      const unit = off >>> 2;
+      const bit = 1 << (unit & 7);
+      const b = handed[unit >>> 3] as number;
+      const sz = (words[unit] as number) & 0x7fffffff;
+      const aligned = (sz + 7) & ~3;
+      if ((b & bit) === 0 || sz > 0xffff || aligned > ((head - off) & mask)) {
+        this.#undoRun(first, i, inOrder);
+        if ((b & bit) === 0) throwNotHandedOut(what, off + RING_PAYLOAD_BIAS, 'outstanding (released twice, never received, or past the last packet received)');
+        this.#overwritten(what);
+      }
+      handed[unit >>> 3] = b & ~bit;
+      if (!inOrder) words[unit] = (words[unit] as number) | RELEASE_BIT;
+      off = (off + aligned) & mask;
+    }
+    this.held -= count;
+    let n = this.toRelease;
+    if (inOrder) {
+      hr = off;
+      n -= count;
+      // Then every packet behind the run that was released out of order.
+      while (n > 0) {
+        const s = words[hr >>> 2] as number;
+        if ((s & RELEASE_BIT) === 0) break;
+        const sz = s & 0x7fffffff;
+        const aligned = (sz + 7) & ~3;
+        if (sz > 0xffff || aligned > ((head - hr) & mask)) this.#overwritten(what);
+        hr = (hr + aligned) & mask;
+        n--;
+      }
+      this.toRelease = n;
+      this.headRelease = hr;
+    }
+  }
+
+  /** Puts back the first `done` packets of a run that {@link SendRingReader.releaseDeferredRun} refused. */
+  #undoRun(first: number, done: number, inOrder: boolean): void {
+    const words = this.words;
+    let off = first;
+    for (let i = 0; i < done; i++) {
+      const unit = off >>> 2;
+      this.handedOut[unit >>> 3]! |= 1 << (unit & 7);
+      const s = (words[unit] as number) & 0x7fffffff;
+      if (!inOrder) words[unit] = s;
+      off = (off + ((s + 7) & ~3)) & this.mask;
+    }
+  }
+
+  /**
    * Stores the shared Head if released space was not published yet (after
    * {@link SendRingReader.releaseDeferred}).
    *
@@ -192,37 +287,51 @@ export class SendRingReader {
     return true;
   }
 
+  /** The producer overwrote the Size of a handed-out record: the ring is corrupt (sticky). */
+  #overwritten(what: string): never {
+    this.corrupt = 'the Size of a handed-out record was overwritten';
+    this.tailSeen = this.head;
+    throwCorrupt(what, this.corrupt);
+  }
+
   /** Marks a packet released and walks the released prefix; returns the new release Head. */
   #walkRelease(payloadOffset: number, what: string): number {
     const mem = this.mem;
     if (mem !== null && mem.freed) throwClosed(what);
     const off = typeof payloadOffset === 'number' ? payloadOffset - RING_PAYLOAD_BIAS : -1;
     if ((off >>> 0) !== off || off >= this.cap || (off & 3) !== 0) {
-      throwState(`${what}: ${typeof payloadOffset === 'number' ? payloadOffset : typeof payloadOffset} is not the offset of a received packet.`);
+      throwBadOffset(what, payloadOffset, 'the offset of a received packet');
     }
     const unit = off >>> 2;
     const bit = 1 << (unit & 7);
     const handed = this.handedOut;
     const b = handed[unit >>> 3] as number;
-    if ((b & bit) === 0) throwState(`${what}: packet at ${payloadOffset} is not outstanding (released twice, or never received).`);
+    if ((b & bit) === 0) throwNotHandedOut(what, payloadOffset, 'outstanding (released twice, or never received)');
     handed[unit >>> 3] = b & ~bit;
     this.held--;
     const words = this.words;
-    words[unit] = (words[unit] as number) | RELEASE_BIT;
     const mask = this.mask;
     const head = this.head;
     let hr = this.headRelease;
     let n = this.toRelease;
+    if (off === hr) {
+      // The oldest packet (in-order release, the usual case): step over it at once, without
+      // marking its Size in shared memory and reading it back.
+      const sz = (words[unit] as number) & 0x7fffffff;
+      const aligned = (sz + 7) & ~3;
+      if (sz > 0xffff || aligned > ((head - hr) & mask)) this.#overwritten(what);
+      hr = (hr + aligned) & mask;
+      n--;
+    } else {
+      words[unit] = (words[unit] as number) | RELEASE_BIT;
+    }
+    // Then every packet behind it that was released out of order.
     while (n > 0) {
       const s = words[hr >>> 2] as number;
       if ((s & RELEASE_BIT) === 0) break;
       const sz = s & 0x7fffffff;
       const aligned = (sz + 7) & ~3;
-      if (sz > 0xffff || aligned > ((head - hr) & mask)) {
-        this.corrupt = 'the Size of a handed-out record was overwritten';
-        this.tailSeen = this.head;
-        throwCorrupt(what, this.corrupt);
-      }
+      if (sz > 0xffff || aligned > ((head - hr) & mask)) this.#overwritten(what);
       hr = (hr + aligned) & mask;
       n--;
     }
@@ -402,13 +511,13 @@ export class ReceiveRingWriter {
     if (mem !== null && mem.freed) throwClosed(what);
     const off = typeof payloadOffset === 'number' ? payloadOffset - RING_PAYLOAD_BIAS : -1;
     if ((off >>> 0) !== off || off >= this.cap || (off & 3) !== 0) {
-      throwState(`${what}: ${typeof payloadOffset === 'number' ? payloadOffset : typeof payloadOffset} is not the offset of an allocated packet.`);
+      throwBadOffset(what, payloadOffset, 'the offset of an allocated packet');
     }
     const unit = off >>> 2;
     const bit = 1 << (unit & 7);
     const allocated = this.allocated;
     const b = allocated[unit >>> 3] as number;
-    if ((b & bit) === 0) throwState(`${what}: packet at ${payloadOffset} is not allocated (committed twice, or never allocated).`);
+    if ((b & bit) === 0) throwNotHandedOut(what, payloadOffset, 'allocated (committed twice, or never allocated)');
     allocated[unit >>> 3] = b & ~bit;
     this.uncommitted--;
     const words = this.words;

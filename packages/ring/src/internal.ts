@@ -27,6 +27,25 @@ export function throwState(message: string): never {
   throw new WintunError('ERR_WINTUN_INVALID_STATE', message);
 }
 
+/**
+ * Throws `ERR_WINTUN_INVALID_STATE` for a release/commit whose offset cannot be a handed-out
+ * packet (not a number, outside the ring, unaligned). Out of line: the message would otherwise
+ * swell the hot function past what V8 inlines.
+ */
+export function throwBadOffset(what: string, payloadOffset: unknown, expected: string): never {
+  throwState(`${what}: ${typeof payloadOffset === 'number' ? payloadOffset : typeof payloadOffset} is not ${expected}.`);
+}
+
+/** Throws `ERR_WINTUN_INVALID_ARGUMENT` for a packet count that is not an integer >= 1. */
+export function throwBadCount(what: string, count: unknown): never {
+  throwInvalid(`${what}: count must be an integer >= 1, got ${describeValue(count)}.`);
+}
+
+/** Throws `ERR_WINTUN_INVALID_STATE` for a release/commit of a packet that is not handed out. */
+export function throwNotHandedOut(what: string, payloadOffset: number, state: string): never {
+  throwState(`${what}: packet at ${payloadOffset} is not ${state}.`);
+}
+
 /** Throws `ERR_WINTUN_RING_CORRUPT` for `reason`. */
 export function throwCorrupt(what: string, reason: string): never {
   throw new WintunError(

@@ -604,6 +604,40 @@ describe('hostile or buggy peer (defensive checks beyond the DLL)', () => {
     expect(code(() => r.reader.receive())).toBe('ERR_WINTUN_RING_CORRUPT');
   });
 
+  it('an in-order release steps over the oldest record without marking its Size in shared memory', () => {
+    const r = roles();
+    r.producer.writeBatch([new Uint8Array(20), new Uint8Array(20)]);
+    r.producer.publish();
+    const a = r.reader.receive();
+    const b = r.reader.receive();
+    r.reader.release(a);
+    expect(sizeAt(r.send, recordStart(a))).toBe(20);
+    expect(r.send.loadHead()).toBe(recordStart(b));
+    // Out of order: b is marked (release bit) until the walk passes it.
+    r.producer.writeBatch([new Uint8Array(20)]);
+    r.producer.publish();
+    const c = r.reader.receive();
+    r.reader.release(c);
+    expect(sizeAt(r.send, recordStart(c)) >>> 0).toBe((0x80000000 | 20) >>> 0);
+    expect(r.send.loadHead()).toBe(recordStart(b));
+    r.reader.release(b);
+    expect(r.send.loadHead()).toBe(recordStart(c) + 24);
+  });
+
+  it('the release walk refuses an overwritten Size of a record released out of order', () => {
+    const r = roles();
+    r.producer.writeBatch([new Uint8Array(20), new Uint8Array(20), new Uint8Array(20)]);
+    r.producer.publish();
+    const a = r.reader.receive();
+    const b = r.reader.receive();
+    r.reader.receive();
+    r.reader.release(b);
+    rawRecord(r.send, recordStart(b), 0xfffffff0);
+    expect(code(() => r.reader.release(a))).toBe('ERR_WINTUN_RING_CORRUPT');
+    expect(r.send.loadHead()).toBe(0);
+    expect(code(() => r.reader.receive())).toBe('ERR_WINTUN_RING_CORRUPT');
+  });
+
   it('the commit walk refuses an overwritten Size of an allocated record (sticky)', () => {
     const r = roles();
     const a = r.writer.allocate(20);

@@ -17,6 +17,13 @@ import type { DllPacket, DllPackets } from './dll.js';
 import type { OldDriverGuard } from './guard.js';
 import type { ReceiveOptions, SendSlot } from './types.js';
 
+/** Throws the argument error of a `sendWith` call whose arguments failed the one-test check. */
+function badSendWith(size: unknown, fill: unknown, more: unknown): never {
+  checkSize('Session.sendWith', size);
+  checkFunction('Session.sendWith', 'fill', fill);
+  invalid(`Session.sendWith: more must be a boolean, got ${typeof more}.`);
+}
+
 /** The callback of `sendWith`: write the packet into `bytes[offset .. offset + length)`. */
 export type FillCallback = (bytes: Uint8Array, offset: number, length: number) => void;
 
@@ -32,6 +39,8 @@ export class Sender {
   readonly #dll: DllPackets | null;
   readonly #core: SessionCore;
   readonly #ring: TunRing | null;
+  /** `ring.bytes` (null with the 'dll' engine). */
+  readonly #bytes: Uint8Array | null;
   readonly #writeEvent: AutoResetEvent;
   readonly #guard: OldDriverGuard;
   readonly #spaceWaiters = new Set<(error: unknown) => void>();
@@ -55,6 +64,7 @@ export class Sender {
   constructor(core: SessionCore, ring: TunRing | null, writeEvent: AutoResetEvent, guard: OldDriverGuard, dll: DllPackets | null = null) {
     this.#core = core;
     this.#ring = ring;
+    this.#bytes = ring === null ? null : ring.bytes;
     this.#dll = dll;
     this.writer = ring === null ? null : new ReceiveRingWriter(ring);
     this.#writeEvent = writeEvent;
@@ -96,30 +106,34 @@ export class Sender {
   }
 
   sendWith(size: number, fill: FillCallback, more: boolean | undefined): boolean {
-    checkSize('Session.sendWith', size);
-    checkFunction('Session.sendWith', 'fill', fill);
-    if (more !== undefined && typeof more !== 'boolean') invalid(`Session.sendWith: more must be a boolean, got ${typeof more}.`);
-    this.#core.checkOpen();
+    // One test for the usual arguments; the checks that name the bad one run only when it fails.
+    if (typeof size !== 'number' || (size & 0xffff) !== size || typeof fill !== 'function' || (more !== undefined && typeof more !== 'boolean')) {
+      badSendWith(size, fill, more);
+    }
+    const core = this.#core;
+    if (core.state !== 'open') core.checkOpen();
     if (this.#dll !== null) return this.#dllSendWith(this.#dll, size, fill);
     const offset = this.#allocate(size);
     if (offset === RING_FULL) {
-      this.#core.stats.sendDrops++;
+      core.stats.sendDrops++;
       return false;
     }
+    const bytes = this.#bytes!;
     try {
-      fill(this.#ring!.bytes, offset, size);
+      fill(bytes, offset, size);
     } catch (error) {
       // The ring cannot take an allocation back: publish the record as one the driver discards.
-      if (this.#core.usable) this.#discard(offset, size, more !== true);
+      if (core.usable) this.#discard(offset, size, more !== true);
       throw error;
     }
-    if (!this.#core.usable) return false; // fill closed the session and its ring
+    if (core.state === 'closed') return false; // fill closed the session and its ring
     if (more === true) {
-      const tap = this.#core.tap;
-      if (tap !== null) tap.record(EPB_FLAG_INBOUND, this.#ring!.bytes, offset, size);
+      const tap = core.tap;
+      if (tap !== null) tap.record(EPB_FLAG_INBOUND, bytes, offset, size);
       this.writer!.commitDeferred(offset);
-      this.#core.stats.packetsSent++;
-      this.#core.stats.bytesSent += size;
+      const stats = core.stats;
+      stats.packetsSent++;
+      stats.bytesSent += size;
     } else {
       this.#commit(offset, size);
     }
@@ -308,9 +322,10 @@ export class Sender {
   }
 
   #commit(offset: number, size: number): void {
-    const stats = this.#core.stats;
-    const tap = this.#core.tap;
-    if (tap !== null) tap.record(EPB_FLAG_INBOUND, this.#ring!.bytes, offset, size);
+    const core = this.#core;
+    const stats = core.stats;
+    const tap = core.tap;
+    if (tap !== null) tap.record(EPB_FLAG_INBOUND, this.#bytes!, offset, size);
     if (this.writer!.commit(offset)) {
       stats.writeSignals++;
       this.#writeEvent.set();
