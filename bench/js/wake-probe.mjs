@@ -1,10 +1,10 @@
 // Wake-up probe (issue 12 target 1): how fast another thread can wake Node's main thread, per
 // mechanism, against a C thread blocked in the kernel. Not a bench row: a diagnostic.
-//   gcc -O2 -shared -fPIC -o /tmp/wake_probe.so bench/native/wake_probe.c -lpthread
+//   (bench/run.mjs builds it as bench/native/build/lib_wake_probe.so, or:) gcc -O2 -shared -fPIC -o /tmp/wake_probe.so bench/native/lib_wake_probe.c -lpthread
 //   node bench/js/wake-probe.mjs /tmp/wake_probe.so <mechanism> [iterations]
 // The waker sleeps 200-700 us between wake-ups (as bench row 3), stamps CLOCK_MONOTONIC, then wakes;
 // the latency is the main thread's clock on arrival minus the stamp.
-// Mechanisms with a C waker (bench/native/wake_probe.c, a pthread, no JavaScript on that side):
+// Mechanisms with a C waker (bench/native/lib_wake_probe.c, a pthread, no JavaScript on that side):
 //   c-floor        a second C thread blocked on a futex (the floor)
 //   c-eventfd      eventfd written by C, watched by one long-lived koffi.node.poll (uv_poll)
 //   c-pipe         the same over a pipe

@@ -1,5 +1,5 @@
 /*
- * wake_probe.c - a native waker for bench/js/wake-probe.mjs: how fast can another thread wake
+ * lib_wake_probe.c - a native waker for bench/js/wake-probe.mjs: how fast can another thread wake
  * Node's main thread, per mechanism, with no JavaScript on the waking side?
  *
  * wp_start starts a pthread that, `iters` times, sleeps 200-700 us, stamps CLOCK_MONOTONIC (ns,
