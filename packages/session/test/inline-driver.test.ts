@@ -243,3 +243,51 @@ describe('InlineEvent', () => {
     await expect(startSessionWithInlineDriver({ ...base, memory: 'x' as never, driver: () => ({}) })).rejects.toMatchObject({ code: 'ERR_WINTUN_INVALID_ARGUMENT' });
   });
 });
+
+describe('inline sessions serve waiting calls from the producer', () => {
+  it('a queued receive is served inside the readiness callback: no pump, no wait on the read event', async () => {
+    const t = await start();
+    const { session, queue, w } = t;
+    const got: number[] = [];
+    const pending = session.receiveInto((b, o, l) => void got.push(tagOf(b.subarray(o, o + l))));
+    await Promise.resolve();
+    expect(got).toEqual([]);
+    queue.push(ip4(7));
+    w.ready();
+    // Served synchronously by the producer's set(): the callback already ran.
+    expect(got).toEqual([7]);
+    expect(await pending).toBe(1);
+    expect(session.stats.wakeups).toBe(1);
+    expect(session.stats.waitTimeouts).toBe(0);
+    await session.close();
+  });
+
+  it('several queued calls are served in call order; a call that times out leaves the others queued', async () => {
+    const t = await start();
+    const { session, queue, w } = t;
+    const first = session.receive({ timeout: 2000 });
+    const second = session.receive({ timeout: 15 });
+    const third = session.receive();
+    await expect(second).rejects.toMatchObject({ code: 'ERR_WINTUN_TIMEOUT' });
+    queue.push(ip4(1));
+    queue.push(ip4(2));
+    w.ready();
+    const [a, b] = await Promise.all([first, third]);
+    expect([tagOf(a.data), tagOf(b.data)]).toEqual([1, 2]);
+    a.release();
+    b.release();
+    await session.close();
+  });
+
+  it('close fails the queued calls and later signals serve nothing', async () => {
+    const t = await start();
+    const { session, queue, w } = t;
+    const pending = session.receive();
+    const closing = session.close();
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_WINTUN_CLOSED' });
+    await closing;
+    queue.push(ip4(3));
+    w.ready();
+    expect(session.stats.packetsReceived).toBe(0);
+  });
+});

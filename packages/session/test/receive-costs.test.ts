@@ -103,3 +103,49 @@ describe('receive path costs', () => {
     expect(d.rings.send.loadHead()).toBe(d.rings.send.loadTail());
   });
 });
+
+describe('receive timeouts share one timer per session', () => {
+  it('calls served before their deadline create no timer each; a later, shorter timeout still fires on time', async () => {
+    const d = createInThreadDriver();
+    const set = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      for (let i = 0; i < 20; i++) {
+        const p = d.session.receive({ timeout: 5000 });
+        d.inject(ip4(i));
+        (await p).release();
+      }
+      const timersForReceives = set.mock.calls.filter((c) => (c[1] as number) >= 4000).length;
+      // One armed deadline serves every call with a later deadline (it is reused, not recreated).
+      expect(timersForReceives).toBeLessThanOrEqual(1);
+      const long = d.session.receive({ timeout: 5000 });
+      const started = performance.now();
+      const short = d.session.receive({ timeout: 30 });
+      await expect(short).rejects.toMatchObject({ code: 'ERR_WINTUN_TIMEOUT' });
+      const waited = performance.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(29);
+      expect(waited).toBeLessThan(2000);
+      d.inject(ip4(99));
+      (await long).release();
+    } finally {
+      set.mockRestore();
+      await d.close();
+    }
+  });
+
+  it('never times a call out early, and a served call leaves nothing holding the process', async () => {
+    const d = createInThreadDriver();
+    try {
+      const started = performance.now();
+      await expect(d.session.receive({ timeout: 25 })).rejects.toMatchObject({ code: 'ERR_WINTUN_TIMEOUT' });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(24.5);
+      const before = process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length;
+      const p = d.session.receive({ timeout: 60_000 });
+      d.inject(ip4(1));
+      (await p).release();
+      // The deadline timer stays armed for reuse but is unref'd once no call waits.
+      expect(process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length).toBeLessThanOrEqual(before);
+    } finally {
+      await d.close();
+    }
+  });
+});

@@ -45,6 +45,7 @@ export class InlineEvent implements AutoResetEvent {
   /** Always `'inline'`. */
   readonly kind = 'inline' as const;
   readonly #handler: (() => void) | null;
+  #listener: (() => void) | null = null;
   readonly #waiters: Waiter[] = [];
   #signalled = false;
   #closed = false;
@@ -76,6 +77,7 @@ export class InlineEvent implements AutoResetEvent {
       this.#handler();
       return;
     }
+    if (this.#listener !== null) this.#listener();
     const waiter = this.#waiters.shift();
     if (waiter === undefined) {
       this.#signalled = true;
@@ -83,6 +85,22 @@ export class InlineEvent implements AutoResetEvent {
     }
     if (waiter.timer !== undefined) clearTimeout(waiter.timer);
     waiter.resolve(true);
+  }
+
+  /**
+   * Installs (or, with null, removes) a listener that every `set()` calls synchronously before it
+   * resolves a wait or latches the signal: a session's receive path served straight from the
+   * producer's call, with no wait promise, timer or task in between. The listener must not throw
+   * (an exception escapes to the caller of `set()`). Ignored by an event with a handler. One
+   * listener at a time; a later call replaces it.
+   *
+   * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` when `listener` is neither a function nor null.
+   */
+  listen(listener: (() => void) | null): void {
+    if (listener !== null && typeof listener !== 'function') {
+      throw new WintunError('ERR_WINTUN_INVALID_ARGUMENT', `InlineEvent.listen: listener must be a function or null, got ${typeof listener}.`);
+    }
+    this.#listener = listener;
   }
 
   /**
@@ -135,6 +153,7 @@ export class InlineEvent implements AutoResetEvent {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#listener = null;
     for (const waiter of this.#waiters.splice(0)) {
       if (waiter.timer !== undefined) clearTimeout(waiter.timer);
       waiter.resolve(this.#consume());
