@@ -38,14 +38,8 @@ const Lease = function Lease(this: LeaseShape, data: Uint8Array, length: number,
 } as unknown as new (data: Uint8Array, length: number, release: () => void, dispose: () => void) => ReceivedPacket;
 Lease.prototype = Object.prototype;
 
-function noExpire(): void {}
-
 /** A queued receive call. */
 type Waiter = {
-  /** When the call times out (a `now()` time), Infinity for none or once settled. */
-  deadline: number;
-  /** Rejects the call with its timeout error. */
-  expire: () => void;
   /** Takes data from the ring for this waiter. Returns false when the ring is empty. */
   take(): boolean;
   /** Rejects the waiter (and detaches timers/listeners). */
@@ -82,9 +76,6 @@ export class Receiver {
   readonly #pumpOptions: PumpOptions;
   readonly #waiters: Waiter[] = [];
   #pump: Promise<void> | null = null;
-  /** The one timer behind the timeouts of queued calls, and the deadline it fires at. */
-  #deadlineTimer: ReturnType<typeof setTimeout> | null = null;
-  #deadlineAt = Infinity;
   /** True when the read event is an {@link InlineEvent}: waiters are served by its listener. */
   #inline = false;
   #leases = 0;
@@ -400,7 +391,6 @@ export class Receiver {
 
   /** Rejects every queued call with `error`. */
   failAll(error: unknown): void {
-    this.stopDeadlines();
     const waiters = this.#waiters.splice(0);
     for (const w of waiters) w.fail(error);
   }
@@ -422,13 +412,12 @@ export class Receiver {
         reject(error);
         return;
       }
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const detach = (): void => {
-        waiter.deadline = Infinity;
+        if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
       };
       const waiter: Waiter = {
-        deadline: Infinity,
-        expire: noExpire,
         take: () => {
           try {
             return take((value) => {
@@ -451,64 +440,16 @@ export class Receiver {
         const i = this.#waiters.indexOf(waiter);
         if (i >= 0) this.#waiters.splice(i, 1);
         waiter.fail(error);
-        this.#releaseDeadlineHold();
       };
       const onAbort = (): void => remove(sessionError('ERR_WINTUN_ABORTED', 'The receive was aborted.', signal?.reason));
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeout !== undefined) {
         const ms = Math.min(timeout, MAX_TIMEOUT_MS);
-        waiter.deadline = now() + ms;
-        waiter.expire = () => remove(sessionError('ERR_WINTUN_TIMEOUT', `No packet arrived within ${ms} ms.`));
-        this.#armDeadline(waiter.deadline);
+        timer = this.#core.timer(setTimeout(() => remove(sessionError('ERR_WINTUN_TIMEOUT', `No packet arrived within ${ms} ms.`)), ms));
       }
       this.#waiters.push(waiter);
       if (this.#pump === null && !this.#inline) this.#pump = this.#runPump();
     });
-  }
-
-  /**
-   * Makes sure the deadline timer fires no later than `deadline` (a `now()` time). One timer per
-   * receiver serves the timeouts of every queued call: a call served before its deadline costs no
-   * timer of its own (creating and clearing a Node timer per call cost about 3 us of CPU per packet
-   * in a receive loop with a timeout), and the timer is re-armed only for an earlier deadline.
-   */
-  #armDeadline(deadline: number): void {
-    if (this.#deadlineTimer !== null) {
-      if (this.#deadlineAt <= deadline) {
-        // Armed for an earlier deadline, perhaps released by an emptied queue: hold the loop again.
-        if (this.#core.keepAlive) this.#deadlineTimer.ref();
-        return;
-      }
-      clearTimeout(this.#deadlineTimer);
-    }
-    this.#deadlineAt = deadline;
-    this.#deadlineTimer = this.#core.timer(setTimeout(this.#onDeadline, Math.max(1, Math.ceil(deadline - now()))));
-  }
-
-  /** The deadline timer fired: time out the calls whose deadline passed, re-arm for the next. */
-  readonly #onDeadline = (): void => {
-    this.#deadlineTimer = null;
-    const t = now();
-    let next = Infinity;
-    for (const waiter of this.#waiters.slice()) {
-      if (waiter.deadline <= t) waiter.expire();
-      else if (waiter.deadline < next) next = waiter.deadline;
-    }
-    if (next !== Infinity) this.#armDeadline(next);
-  };
-
-  /**
-   * The queue emptied: the deadline timer stays armed (the next call with a timeout reuses it) but
-   * no longer keeps the process alive, as the cleared timer of a settled call would not.
-   */
-  #releaseDeadlineHold(): void {
-    if (this.#waiters.length === 0 && this.#deadlineTimer !== null) this.#deadlineTimer.unref();
-  }
-
-  /** Clears the deadline timer (close: every queued call was failed). */
-  stopDeadlines(): void {
-    if (this.#deadlineTimer !== null) clearTimeout(this.#deadlineTimer);
-    this.#deadlineTimer = null;
   }
 
   /** The inline driver published packets (or the session is closing): serve the queued calls. */
@@ -530,7 +471,6 @@ export class Receiver {
       if (!waiter.take()) return false;
       if (this.#waiters[0] === waiter) this.#waiters.shift();
     }
-    this.#releaseDeadlineHold();
     return true;
   }
 
