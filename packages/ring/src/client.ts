@@ -218,7 +218,7 @@ export class SendRingReader {
     const handed = this.handedOut;
     const mask = this.mask;
     const head = this.head;
-    let hr = this.headRelease;
+    const hr = this.headRelease;
     // The oldest packet first (the usual case): the run is consumed at once, nothing is marked.
     const inOrder = first === hr;
     let off = first;
@@ -238,23 +238,8 @@ export class SendRingReader {
       off = (off + aligned) & mask;
     }
     this.held -= count;
-    let n = this.toRelease;
-    if (inOrder) {
-      hr = off;
-      n -= count;
-      // Then every packet behind the run that was released out of order.
-      while (n > 0) {
-        const s = words[hr >>> 2] as number;
-        if ((s & RELEASE_BIT) === 0) break;
-        const sz = s & 0x7fffffff;
-        const aligned = (sz + 7) & ~3;
-        if (sz > 0xffff || aligned > ((head - hr) & mask)) this.#overwritten(what);
-        hr = (hr + aligned) & mask;
-        n--;
-      }
-      this.toRelease = n;
-      this.headRelease = hr;
-    }
+    // Then every packet behind the run that was released out of order.
+    if (inOrder) this.#walkReleased(off, this.toRelease - count, what);
   }
 
   /** Puts back the first `done` packets of a run that {@link SendRingReader.releaseDeferredRun} refused. */
@@ -326,6 +311,17 @@ export class SendRingReader {
       words[unit] = (words[unit] as number) | RELEASE_BIT;
     }
     // Then every packet behind it that was released out of order.
+    return this.#walkReleased(hr, n, what);
+  }
+
+  /**
+   * Steps the release Head from `hr` over the packets marked released there (at most `n`, the
+   * packets still to release), checking each Size; stores both and returns the new release Head.
+   */
+  #walkReleased(hr: number, n: number, what: string): number {
+    const words = this.words;
+    const mask = this.mask;
+    const head = this.head;
     while (n > 0) {
       const s = words[hr >>> 2] as number;
       if ((s & RELEASE_BIT) === 0) break;
