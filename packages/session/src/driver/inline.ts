@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { RING_EOF, ReceiveRingConsumer, SendRingProducer, WintunError, allocateRingMemory, createRingPair, ringPairSize } from '@wintun-ts/ring';
+import { RING_EOF, ReceiveRingConsumer, SendRingProducer, WintunError, createRingPair } from '@wintun-ts/ring';
 import type { RingMemory, RingPair, RingPairLayout, TunRing } from '@wintun-ts/ring';
 import { InlineEvent } from '../events/inline.js';
 import { Session } from '../session.js';
@@ -19,11 +19,10 @@ import { parseOptions } from '../session/options.js';
 import { describe, invalid } from '../session/core.js';
 import { DriverControl, SOURCE_OVERSIZE, createDriverControl } from './loops.js';
 import type { PacketSink, PacketSource } from './loops.js';
-import { driverStatsView } from './start-session.js';
+import { checkSessionStartOptions, driverStatsView, startSessionOverDriver } from './start-session.js';
 import {
   checkFunction,
   checkInteger,
-  checkLayoutShape,
   checkMethodObject,
   checkOptionalFunction,
   checkOptionsBag,
@@ -453,62 +452,20 @@ export interface SessionWithInlineDriver extends InlineDriverSetup {
  *   `options.driver` or the watch throws.
  */
 export async function startSessionWithInlineDriver(options: StartSessionWithInlineDriverOptions): Promise<SessionWithInlineDriver> {
-  const what = 'startSessionWithInlineDriver';
-  checkRequiredOptions(what, options);
-  checkLayoutShape(what, options.layout);
-  ringPairSize(options.layout);
-  if (options.memory !== 'native' && options.memory !== 'shared') invalid(`${what}: options.memory must be 'native' or 'shared', got ${describe(options.memory)}.`);
-  checkFunction(what, 'options.driver', options.driver);
-  checkOptionalFunction(what, 'options.onClose', options.onClose);
-  checkOptionsBag(`${what}: options.session`, options.session);
+  checkSessionStartOptions('startSessionWithInlineDriver', options, 'driver');
   // The inline consumer has the fence: nothing to guard (the guard can still be asked for).
   const sessionOptions: SessionOptions = { oldDriverGuard: false, ...options.session, spin: false };
   parseOptions(sessionOptions);
-  const { layout, onClose } = options;
-  let closed: Promise<void> | null = null;
-  const memory = allocateRingMemory(ringPairSize(layout), { kind: options.memory });
-  let driver: InlineDriver;
-  let rings: RingPair;
-  let readEvent: InlineEvent;
-  const control = createDriverControl();
-  let specified = false;
-  try {
-    rings = createRingPair(memory, layout);
-    readEvent = new InlineEvent();
-    const spec = options.driver({ memory, rings, control });
-    specified = true;
-    driver = startInlineDriver({ ...spec, rings, readEvent, control });
-  } catch (error) {
-    try {
-      if (specified) await onClose?.();
-    } finally {
-      memory.free();
-    }
-    throw error;
-  }
-  const link: DriverLink = {
-    failed: driver.failed,
-    close: (): Promise<void> =>
-      (closed ??= (async () => {
-        try {
-          await driver.close();
-        } finally {
-          await onClose?.();
-        }
-      })()),
-    unref: () => driver.unref(),
-    ref: () => driver.ref(),
-  };
-  let session: Session;
-  try {
-    session = new Session({ rings, readEvent, writeEvent: driver.writeEvent, link, memory, driverStats: driverStatsView(control) }, sessionOptions);
-  } catch (error) {
-    try {
-      await link.close();
-    } finally {
-      memory.free();
-    }
-    throw error;
-  }
+  const { prepared, driver, memory, session } = await startSessionOverDriver(options.layout, options.memory, options.onClose, sessionOptions, {
+    prepare: (memory) => {
+      const rings = createRingPair(memory, options.layout);
+      const readEvent = new InlineEvent();
+      const control = createDriverControl();
+      return { rings, readEvent, control, spec: options.driver({ memory, rings, control }) };
+    },
+    launch: ({ rings, readEvent, control, spec }) => startInlineDriver({ ...spec, rings, readEvent, control }),
+    backend: ({ rings, readEvent, control }, driver) => ({ rings, readEvent, writeEvent: driver.writeEvent, driverStats: driverStatsView(control) }),
+  });
+  const { rings, readEvent, control } = prepared;
   return { memory, rings, control, session, driver, readEvent, writeEvent: driver.writeEvent };
 }

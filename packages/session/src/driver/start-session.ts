@@ -7,6 +7,7 @@
  */
 import { allocateRingMemory, createRingPair, ringPairSize } from '@wintun-ts/ring';
 import type { RingMemory, RingPair, RingPairLayout } from '@wintun-ts/ring';
+import type { DriverLink, SessionBackend } from '../session/types.js';
 import type { AutoResetEvent } from '../events/types.js';
 import { createSharedEvents } from '../events/open.js';
 import type { SharedEvent } from '../events/shared.js';
@@ -83,59 +84,110 @@ export interface SessionWithDriverWorkers extends DriverWorkersSetup {
  *   (a worker failed to start), and whatever `options.workers` throws.
  */
 export async function startSessionWithDriverWorkers(options: StartSessionWithDriverWorkersOptions): Promise<SessionWithDriverWorkers> {
-  const what = 'startSessionWithDriverWorkers';
-  checkRequiredOptions(what, options);
-  checkLayoutShape(what, options.layout);
-  ringPairSize(options.layout);
-  if (options.memory !== 'native' && options.memory !== 'shared') invalid(`${what}: options.memory must be 'native' or 'shared', got ${describe(options.memory)}.`);
-  checkFunction(what, 'options.workers', options.workers);
-  checkOptionalFunction(what, 'options.onClose', options.onClose);
-  checkOptionsBag(`${what}: options.session`, options.session);
+  checkSessionStartOptions('startSessionWithDriverWorkers', options, 'workers');
   if (options.session !== undefined) parseOptions(options.session);
-  const { layout, onClose } = options;
+  const { prepared, driver: workers, session } = await startSessionOverDriver(options.layout, options.memory, options.onClose, options.session, {
+    prepare: (memory): { setup: DriverWorkersSetup; spec: DriverWorkersSpec } => {
+      const rings = createRingPair(memory, options.layout);
+      const [readEvent, writeEvent] = createSharedEvents(2) as [SharedEvent, SharedEvent];
+      const setup = { memory, rings, readEvent, writeEvent };
+      return { setup, spec: options.workers(setup) };
+    },
+    // startDriverWorkers stops every loop it started before it rejects.
+    launch: ({ setup, spec }) => startDriverWorkers({ ...spec, memory: setup.memory, layout: options.layout, readEvent: setup.readEvent, writeEvent: setup.writeEvent }),
+    backend: ({ setup }, workers) => ({ rings: setup.rings, readEvent: setup.readEvent, writeEvent: setup.writeEvent, driverStats: driverStatsView(workers.control) }),
+  });
+  return { ...prepared.setup, session, workers };
+}
+
+/**
+ * @internal Checks the options both session starts (`startSessionWithDriverWorkers`,
+ * `startSessionWithInlineDriver`) share, before anything is allocated: the options object, the
+ * layout, the memory kind, the caller's driver callback (`options[callback]`), `onClose`, the
+ * session options bag.
+ *
+ * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` or `ERR_WINTUN_INVALID_CAPACITY`.
+ */
+export function checkSessionStartOptions(what: string, options: unknown, callback: string): void {
+  checkRequiredOptions(what, options);
+  const o = options as { layout?: unknown; memory?: unknown; onClose?: unknown; session?: unknown } & Record<string, unknown>;
+  checkLayoutShape(what, o.layout);
+  ringPairSize(o.layout as RingPairLayout);
+  if (o.memory !== 'native' && o.memory !== 'shared') invalid(`${what}: options.memory must be 'native' or 'shared', got ${describe(o.memory)}.`);
+  checkFunction(what, `options.${callback}`, o[callback]);
+  checkOptionalFunction(what, 'options.onClose', o.onClose);
+  checkOptionsBag(`${what}: options.session`, o.session);
+}
+
+/** @internal A started driver side, as {@link startSessionOverDriver} links a session to it. */
+export interface StartedDriver {
+  readonly failed: Promise<never>;
+  close(): Promise<void>;
+  unref(): void;
+  ref(): void;
+}
+
+/** @internal How one kind of driver side starts, in the phases {@link startSessionOverDriver} runs. */
+export interface DriverStartPhases<P, D extends StartedDriver> {
+  /**
+   * Lays out what the driver needs in `memory` and asks the caller for its part (the caller's
+   * callback comes last): when it throws, the caller's `onClose` does not run.
+   */
+  prepare(memory: RingMemory): P;
+  /** Starts the driver; when it throws or rejects, the caller's `onClose` runs. */
+  launch(prepared: P): D | Promise<D>;
+  /** The session's rings, events and driver counters over the started driver. */
+  backend(prepared: P, driver: D): Pick<SessionBackend, 'rings' | 'readEvent' | 'writeEvent' | 'driverStats'>;
+}
+
+/**
+ * @internal The start both session starts share: allocates the ring memory for `layout`, runs
+ * `phases`, links a {@link Session} to the driver (the link, closed once by `Session.close`,
+ * stops the driver, then calls `onClose`; the session frees the memory last). If anything fails
+ * before the session exists, what was started is stopped, `onClose` runs (once `prepare` had
+ * returned), the memory is freed and the error rethrown. Options were checked by the caller.
+ */
+export async function startSessionOverDriver<P, D extends StartedDriver>(
+  layout: RingPairLayout,
+  memoryKind: 'native' | 'shared',
+  onClose: (() => void | Promise<void>) | undefined,
+  sessionOptions: SessionOptions | undefined,
+  phases: DriverStartPhases<P, D>,
+): Promise<{ readonly memory: RingMemory; readonly prepared: P; readonly driver: D; readonly session: Session }> {
   let closed: Promise<void> | null = null;
   const runOnClose = (): Promise<void> => (closed ??= Promise.resolve().then(() => onClose?.()));
-  const memory = allocateRingMemory(ringPairSize(layout), { kind: options.memory });
-  let workers: DriverWorkers;
-  let setup: DriverWorkersSetup;
-  let specified = false;
+  const memory = allocateRingMemory(ringPairSize(layout), { kind: memoryKind });
+  let prepared: { value: P } | null = null;
+  let driver: D;
   try {
-    const rings = createRingPair(memory, layout);
-    const [readEvent, writeEvent] = createSharedEvents(2) as [SharedEvent, SharedEvent];
-    setup = { memory, rings, readEvent, writeEvent };
-    const spec = options.workers(setup);
-    specified = true;
-    // startDriverWorkers stops every loop it started before it rejects.
-    workers = await startDriverWorkers({ ...spec, memory, layout, readEvent, writeEvent });
+    prepared = { value: phases.prepare(memory) };
+    driver = await phases.launch(prepared.value);
   } catch (error) {
     try {
-      if (specified) await runOnClose();
+      if (prepared !== null) await runOnClose();
     } finally {
       memory.free();
     }
     throw error;
   }
-  const link = {
-    failed: workers.failed,
+  const link: DriverLink = {
+    failed: driver.failed,
     close: (): Promise<void> =>
       (closed ??= (async () => {
         try {
-          await workers.close();
+          await driver.close();
         } finally {
           await onClose?.();
         }
       })()),
-    unref: () => workers.unref(),
-    ref: () => workers.ref(),
+    unref: () => driver.unref(),
+    ref: () => driver.ref(),
   };
   let session: Session;
   try {
-    session = new Session(
-      { rings: setup.rings, readEvent: setup.readEvent, writeEvent: setup.writeEvent, link, memory, driverStats: driverStatsView(workers.control) },
-      options.session,
-    );
+    session = new Session({ ...phases.backend(prepared.value, driver), link, memory }, sessionOptions);
   } catch (error) {
-    // The options were checked above; whatever else fails here must not leave the loops running.
+    // The options were checked; whatever else fails here must not leave the driver running.
     try {
       await link.close();
     } finally {
@@ -143,7 +195,7 @@ export async function startSessionWithDriverWorkers(options: StartSessionWithDri
     }
     throw error;
   }
-  return { ...setup, session, workers };
+  return { memory, prepared: prepared.value, driver, session };
 }
 
 /**
