@@ -6,20 +6,11 @@
  */
 import { WintunError } from '@wintun-ts/ring';
 import type { AutoResetEvent, EventDescriptor } from './types.js';
+import { checkTimeout } from './timeout.js';
 import { holdKeepAlive, releaseKeepAlive, waitAsync } from './wait-async.js';
 
 /** Longest single `Atomics.wait` slice: a blocked wait re-checks the slot at least this often. */
 const SLICE_MS = 1000;
-
-/** Timeouts are numbers of milliseconds in [0, 2^31 - 1] (as Node's timers): every wait is bounded. */
-function checkTimeout(timeoutMs: unknown): void {
-  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs > 0x7fffffff) {
-    throw new WintunError(
-      'ERR_WINTUN_INVALID_ARGUMENT',
-      `timeoutMs must be a number of milliseconds in [0, 2147483647], got ${typeof timeoutMs === 'number' ? timeoutMs : typeof timeoutMs}.`,
-    );
-  }
-}
 
 /**
  * An auto-reset event over an Int32 slot of a SharedArrayBuffer: 0 = not signalled, 1 = signalled.

@@ -9,20 +9,11 @@
 import { WintunError } from '@wintun-ts/ring';
 import { WAIT_OBJECT_0, WAIT_TIMEOUT, getLastError, kernel32, requireWindows, win32Error } from '@wintun-ts/ring/win32';
 import type { AutoResetEvent, EventDescriptor } from './types.js';
+import { checkTimeout } from './timeout.js';
 import { poolWait } from './win32-wait.js';
 
 /** Largest finite timeout one `WaitForSingleObject` takes (`INFINITE` - 1). */
 const MAX_NATIVE_TIMEOUT = 0xfffffffe;
-
-/** Timeouts are numbers of milliseconds in [0, 2^31 - 1] (as Node's timers): every wait is bounded. */
-function checkTimeout(timeoutMs: unknown): void {
-  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs > 0x7fffffff) {
-    throw new WintunError(
-      'ERR_WINTUN_INVALID_ARGUMENT',
-      `timeoutMs must be a number of milliseconds in [0, 2147483647], got ${typeof timeoutMs === 'number' ? timeoutMs : typeof timeoutMs}.`,
-    );
-  }
-}
 
 function checkHandle(handle: unknown): asserts handle is bigint {
   if (typeof handle !== 'bigint' || handle <= 0n) {
