@@ -117,10 +117,16 @@ if (existsSync(join(root, 'scripts/wine/test.sh'))) {
   step('windows code under wine', 'bash', ['scripts/wine/test.sh'], { captureTo: 'wine.txt' });
 }
 
+function firstLine(text) {
+  const line = String(text ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line;
+}
+
 // Count: vitest JSON reports of every package and example, plus the Wine suite's report.
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+const failures = [];
 for (const file of readdirSync(results)) {
   const path = join(results, file);
   if (file.endsWith('.json')) {
@@ -128,6 +134,13 @@ for (const file of readdirSync(results)) {
     passed += r.numPassedTests ?? 0;
     failed += r.numFailedTests ?? 0;
     skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    // Name every failed test in the summary, so the tail of a CI log says what to look at.
+    for (const suite of r.testResults ?? []) {
+      const where = suite.name?.startsWith(root) ? suite.name.slice(root.length + 1) : suite.name;
+      const failedTests = (suite.assertionResults ?? []).filter((t) => t.status === 'failed');
+      for (const t of failedTests) failures.push(`${file}: ${where} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+      if (failedTests.length === 0 && suite.status === 'failed') failures.push(`${file}: ${where}: ${firstLine(suite.message)}`);
+    }
   } else if (file.endsWith('.txt')) {
     const m = /(\d+) passed, (\d+) failed(?:, (\d+) skipped)?/.exec(readFileSync(path, 'utf8'));
     if (m) {
@@ -138,6 +151,7 @@ for (const file of readdirSync(results)) {
   }
 }
 console.log('\n=== summary');
+for (const f of failures) console.log(`failed: ${f}`);
 for (const s of steps) console.log(`${s.ok ? 'ok    ' : 'FAILED'} ${s.name} (${s.seconds.toFixed(1)} s)`);
 const bad = steps.filter((s) => !s.ok);
 if (bad.length > 0 && failed === 0) failed = bad.length; // a failed step counts even without test counts
