@@ -31,7 +31,9 @@ describe('missed wake-up hunt (worker driver, real ring protocol and events)', (
     console.log('old driver, guard:', JSON.stringify(withGuard));
     expect(withGuard.guardResignals).toBeGreaterThan(0);
     expect(withGuard.driverMissedWakeups).toBe(0);
-    // A stall would last the driver's 1000 ms wait; the guard ends it within a few ms (slack for a loaded CI box).
-    expect(withGuard.roundMs.max).toBeLessThan(100);
+    // A stall would last the driver's whole 1000 ms wait; the guard ends it within a few ms. The bound
+    // is half that wait: it still tells a stall from a round delayed by a loaded machine (108 ms was
+    // seen with two test suites and a helper sharing the two cores).
+    expect(withGuard.roundMs.max).toBeLessThan(500);
   }, 60_000);
 });

@@ -24,6 +24,20 @@ import {
   loadKoffi,
 } from '@wintun-ts/session/linux';
 
+/**
+ * Binds this thread's libc functions and koffi now rather than at the first read or write. A driver
+ * worker calls it while it sets up, before it reports ready: binding runs JavaScript inside koffi,
+ * and a worker that Node terminates at process exit (an `unref`'d session) must not be caught
+ * there, where koffi cannot throw and Node aborts the process (`FATAL ERROR:
+ * Error::ThrowAsJavaScriptException napi_throw`). Idempotent; cheap after the first call.
+ *
+ * @throws WintunError `ERR_WINTUN_FFI_UNAVAILABLE` when koffi or libc cannot be loaded.
+ */
+export function bindTunIo(): void {
+  linuxLibc();
+  loadKoffi();
+}
+
 /** `tunRead` result: nothing arrived within the timeout. */
 export const TUN_READ_TIMEOUT = 0;
 /** `tunRead` result: the device is gone (deleted, or the fd was detached or closed). */

@@ -13,7 +13,7 @@
  */
 import { WintunError } from '@wintun-ts/session';
 import { DriverControl, type DriverIoContext, type PacketSink, type PacketSource } from '@wintun-ts/session/driver';
-import { TUN_READ_GONE, TUN_READ_TIMEOUT, tunRead, tunReadAfterEmpty, tunReadBytes, tunReadNext, tunWrite } from '../linux/tun-io.js';
+import { TUN_READ_GONE, TUN_READ_TIMEOUT, bindTunIo, tunRead, tunReadAfterEmpty, tunReadBytes, tunReadNext, tunWrite } from '../linux/tun-io.js';
 
 /** Options of both factories (structured-clonable; passed to the driver worker). */
 export interface TunIoOptions {
@@ -37,6 +37,8 @@ export interface TunIoOptions {
  */
 export function createPacketSource(options: TunIoOptions, context: DriverIoContext): PacketSource {
   const { fd, address, ringSize } = options;
+  // Before the worker reports ready, never at the first read: see bindTunIo.
+  bindTunIo();
   // True once a read found the fd empty: the next waiting read polls first instead of failing a
   // read again (the producer's batch always ends with such a read, so at low rates this saves one
   // syscall per packet; under load reads succeed and no poll is made).
@@ -77,6 +79,7 @@ export function createPacketSource(options: TunIoOptions, context: DriverIoConte
  */
 export function createPacketSink(options: TunIoOptions, context: DriverIoContext): PacketSink {
   const { fd, address } = options;
+  bindTunIo();
   return {
     write(_ringBytes, payloadOffset, length) {
       try {
