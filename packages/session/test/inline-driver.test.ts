@@ -6,7 +6,7 @@
  * device gone, close stopping the watch before onClose, unref reaching the watch, no spin; and the
  * InlineEvent contract.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InlineEvent, startSessionWithInlineDriver } from '@wintun-ts/session/driver';
 import type { InlineDriverSpec, InlineWatch, PacketSink, PacketSource } from '@wintun-ts/session/driver';
 import { PacketQueue, queuePacketSource } from '../src/testing.js';
@@ -184,6 +184,37 @@ describe('inline driver over the in-memory queue', () => {
     t.session.ref();
     expect(t.w.state.refs).toBe(1);
     await t.session.close();
+  });
+
+  it('the packet path counts in the control block without Atomics calls; the counters stay right', async () => {
+    const t = await start();
+    const { session, queue, w, control } = t;
+    const calls = { n: 0 };
+    const spies = (['add', 'load', 'store', 'sub', 'exchange'] as const).map((op) => {
+      const original = Atomics[op] as (...args: unknown[]) => unknown;
+      return vi.spyOn(Atomics, op).mockImplementation(((...args: unknown[]) => {
+        if (args[0] === control) calls.n++;
+        return original.apply(Atomics, args);
+      }) as never);
+    });
+    try {
+      for (let i = 0; i < 20; i++) {
+        queue.push(ip4(i));
+        w.ready();
+        await session.receiveInto((bytes, offset, length) => {
+          session.sendWith(length, (b, o) => b.set(bytes.subarray(offset, offset + length), o), true);
+        });
+        session.flushSends();
+      }
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    // Nine Atomics builtin calls per reflected packet before (producer 4, consumer 5).
+    expect(calls.n).toBe(0);
+    const stats = session.driverStats!;
+    expect([stats.produced, stats.consumed]).toEqual([20, 20]);
+    expect(t.sink.packets.map(tagOf)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    await session.close();
   });
 
   it('never spins, whatever the spin options say (nothing else could move the Tail meanwhile)', async () => {

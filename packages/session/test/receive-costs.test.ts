@@ -102,4 +102,44 @@ describe('receive path costs', () => {
     expect(d.session.outstandingPackets).toBe(0);
     expect(d.rings.send.loadHead()).toBe(d.rings.send.loadTail());
   });
+
+  it('waiting calls with a timeout share one timer: a call served in time arms none of its own', async () => {
+    const d = createInThreadDriver({ capacity: 0x20000 });
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    for (let i = 0; i < 20; i++) {
+      const pending = d.session.receive({ timeout: 4321 });
+      d.inject(ip4(i));
+      (await pending).release();
+    }
+    // Per-call timers made 20 (each created, then cleared when its packet came); the shared one is armed once.
+    const armed = timers.mock.calls.filter((c) => typeof c[1] === 'number' && c[1] > 4300 && c[1] <= 4321);
+    expect(armed).toHaveLength(1);
+    await d.close();
+  });
+
+  it('the shared timer neither expires a later call early nor makes a shorter one wait for it', async () => {
+    const d = createInThreadDriver({ capacity: 0x20000 });
+    const first = d.session.receive({ timeout: 40 });
+    d.inject(ip4(1));
+    (await first).release();
+    const t0 = performance.now();
+    // The timer armed for `first` fires at ~40 ms: `later` is not due then and must survive it.
+    const later = d.session.receive({ timeout: 1500 });
+    let laterSettled = false;
+    later.then(
+      () => (laterSettled = true),
+      () => (laterSettled = true),
+    );
+    await new Promise((r) => setTimeout(r, 120));
+    expect(laterSettled).toBe(false);
+    // Queued behind `later`, due long before it: the timer is re-armed for the earlier deadline.
+    await expect(d.session.receive({ timeout: 30 })).rejects.toMatchObject({ code: 'ERR_WINTUN_TIMEOUT' });
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(laterSettled).toBe(false);
+    d.inject(ip4(2));
+    const lease = await later;
+    expect(lease.data[1]).toBe(2);
+    lease.release();
+    await d.close();
+  });
 });

@@ -112,6 +112,22 @@ export function tunReadAfterEmpty(fd: number, target: bigint | Uint8Array, maxLe
 }
 
 /**
+ * The next read of a batch, right after a read that returned a packet, without waiting: straight
+ * into native memory, and when nothing is there (the batch's usual end) it returns
+ * {@link TUN_READ_TIMEOUT} without asking koffi for `errno`, an FFI call of its own that every
+ * batch paid once. Any failure reads as "nothing now"; a failure other than EAGAIN shows again on
+ * the caller's next read, which is a full {@link tunRead} or {@link tunReadAfterEmpty} (a poll
+ * error or the read's errno tells device loss apart). The address must be valid for `maxLength`
+ * bytes (the caller's ring). Internal to the driver (not re-exported).
+ *
+ * @returns the packet size (> 0) or {@link TUN_READ_TIMEOUT}.
+ */
+export function tunReadNext(fd: number, address: bigint, maxLength: number): number {
+  const n = linuxLibc().read(fd, address, maxLength);
+  return n > 0 ? n : TUN_READ_TIMEOUT;
+}
+
+/**
  * {@link tunRead} into a `Uint8Array` (its whole length is the capacity).
  *
  * @returns packet size, {@link TUN_READ_TIMEOUT} or {@link TUN_READ_GONE}.

@@ -13,7 +13,7 @@
  */
 import { WintunError } from '@wintun-ts/session';
 import { DriverControl, type DriverIoContext, type PacketSink, type PacketSource } from '@wintun-ts/session/driver';
-import { TUN_READ_GONE, TUN_READ_TIMEOUT, bindTunIo, tunRead, tunReadAfterEmpty, tunReadBytes, tunWrite } from '../linux/tun-io.js';
+import { TUN_READ_GONE, TUN_READ_TIMEOUT, bindTunIo, tunRead, tunReadAfterEmpty, tunReadBytes, tunReadNext, tunWrite } from '../linux/tun-io.js';
 
 /** Options of both factories (structured-clonable; passed to the driver worker). */
 export interface TunIoOptions {
@@ -43,12 +43,17 @@ export function createPacketSource(options: TunIoOptions, context: DriverIoConte
   // read again (the producer's batch always ends with such a read, so at low rates this saves one
   // syscall per packet; under load reads succeed and no poll is made).
   let empty = false;
+  // True when the last read returned a packet: a read that does not wait is then the next of the
+  // same batch, and the batch usually ends with it (EAGAIN): tunReadNext skips the errno call.
+  let more = false;
   return {
     read(ringBytes, payloadOffset, maxLength, timeoutMs) {
       // maxLength is 0xFFFF (the loop's default): the kernel never truncates a TUN packet then.
       const inRing = ringBytes.byteLength === ringSize;
       let n: number;
-      if (empty && timeoutMs > 0) {
+      if (more && timeoutMs === 0 && inRing) {
+        n = tunReadNext(fd, address + BigInt(payloadOffset), maxLength);
+      } else if (empty && timeoutMs > 0) {
         n = tunReadAfterEmpty(fd, inRing ? address + BigInt(payloadOffset) : ringBytes.subarray(payloadOffset, payloadOffset + maxLength), maxLength, timeoutMs);
       } else if (inRing) {
         n = tunRead(fd, address + BigInt(payloadOffset), maxLength, timeoutMs);
@@ -56,6 +61,7 @@ export function createPacketSource(options: TunIoOptions, context: DriverIoConte
         n = tunReadBytes(fd, ringBytes.subarray(payloadOffset, payloadOffset + maxLength), timeoutMs);
       }
       empty = n === TUN_READ_TIMEOUT;
+      more = n > 0;
       if (n === TUN_READ_GONE) {
         Atomics.store(context.control, DriverControl.DEVICE_GONE, 1);
         Atomics.store(context.control, DriverControl.CLOSE_SEND, 1);

@@ -153,7 +153,10 @@ function checkInlineSpec(what: string, spec: unknown): asserts spec is InlineDri
  *
  * Nothing of the driver ever throws into the session's calls: an exception of the source, sink or
  * watch stops the driver and rejects {@link InlineDriver.failed} (the session then fails, as when
- * a driver worker fails). Counters go to the control block as with the worker loops.
+ * a driver worker fails). Counters go to the control block as with the worker loops, but with
+ * plain typed-array reads and writes on the packet path (the block is this thread's alone: V8
+ * runs each `Atomics` call as a builtin call, nine per reflected packet here), `Atomics` only on
+ * the rare stop and failure paths.
  *
  * @throws WintunError `ERR_WINTUN_INVALID_ARGUMENT` for a malformed option (checked before anything
  *   starts); whatever `watch` throws when it starts (nothing is left running then).
@@ -229,7 +232,7 @@ export function startInlineDriver(options: StartInlineDriverOptions): InlineDriv
           // Empty: re-arm (Alertable = 1, full fence, re-read Tail). Nothing else runs on this
           // thread, so the ring stays empty; a false would mean data arrived: take it.
           if (c.prepareWait()) {
-            Atomics.add(control, DriverControl.WAITS, 1);
+            control[DriverControl.WAITS]! += 1;
             return;
           }
           continue;
@@ -240,7 +243,7 @@ export function startInlineDriver(options: StartInlineDriverOptions): InlineDriv
           c.release();
         }
         consumed++;
-        if (Atomics.load(control, DriverControl.ABORT_RECEIVE) !== 0) {
+        if (control[DriverControl.ABORT_RECEIVE] !== 0) {
           c.abort();
           endConsumer();
           return;
@@ -248,8 +251,8 @@ export function startInlineDriver(options: StartInlineDriverOptions): InlineDriv
         if (stopped) return;
       }
     } finally {
-      if (consumed > 0) Atomics.add(control, DriverControl.CONSUMED, consumed);
-      Atomics.store(control, DriverControl.DISCARDS, c.discardedPackets);
+      if (consumed > 0) control[DriverControl.CONSUMED]! += consumed;
+      control[DriverControl.DISCARDS] = c.discardedPackets;
     }
   };
   const drain = (): void => {
@@ -260,7 +263,7 @@ export function startInlineDriver(options: StartInlineDriverOptions): InlineDriv
       return;
     }
     draining = true;
-    Atomics.add(control, DriverControl.WAKEUPS, 1);
+    control[DriverControl.WAKEUPS]! += 1;
     try {
       do {
         again = false;
@@ -321,16 +324,16 @@ export function startInlineDriver(options: StartInlineDriverOptions): InlineDriv
           continue;
         }
         if (n < 0) sourceClosed = true;
-        if (n <= 0 || stopped || Atomics.load(control, DriverControl.CLOSE_SEND) !== 0) break;
+        if (n <= 0 || stopped || control[DriverControl.CLOSE_SEND] !== 0) break;
       }
     } finally {
       if (p.publish()) {
-        Atomics.add(control, DriverControl.PRODUCED, batch);
-        Atomics.add(control, DriverControl.READ_SIGNALS, 1);
+        control[DriverControl.PRODUCED]! += batch;
+        control[DriverControl.READ_SIGNALS]! += 1;
         readEvent.set();
       }
     }
-    if (Atomics.load(control, DriverControl.CLOSE_SEND) !== 0) endSend(false);
+    if (control[DriverControl.CLOSE_SEND] !== 0) endSend(false);
     else if (sourceClosed) {
       // As runProducerLoop: a closed source ends the producer (the session keeps its data).
       Atomics.store(control, DriverControl.PRODUCER_DONE, 1);
