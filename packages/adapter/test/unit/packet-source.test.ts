@@ -8,8 +8,7 @@ import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { allocateRingMemory, createRingPair, ringPairSize } from '@wintun-ts/ring';
-import { createDriverControl } from '@wintun-ts/session/driver';
+import { allocateRingMemory, createDriverControl, createRingPair, ringPairSize } from '@wintun-ts/session/driver';
 import { loadKoffi } from '@wintun-ts/session/linux';
 import { createPacketSource } from '../../src/workers/tun-io.js';
 
