@@ -126,15 +126,15 @@ describe('file errors of capture: ERR_WINTUN_FILE with a fix, before any adapter
     expect(r.stderr).toBe('');
   });
 
-  it('permission denied (as an unprivileged user, into a root-only directory)', () => {
+  it('permission denied (as an unprivileged user, into a root-only directory)', (ctx) => {
     if (process.getuid?.() !== 0 || sh('setpriv', ['--version']).status !== 0) {
       console.warn('[skip] permission denied: needs root and setpriv to run the command as nobody');
-      return;
+      ctx.skip();
     }
     const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath];
     if (sh('setpriv', [...asNobody, '-e', `require('fs').accessSync(${JSON.stringify(BIN)}, 4)`]).status !== 0) {
       console.warn(`[skip] permission denied: user nobody cannot run ${process.execPath} or read ${BIN} (a parent directory is private: chmod o+rx it)`);
-      return;
+      ctx.skip();
     }
     const dir = mkdtempSync(join(tmpdir(), 'wtcli-eacces-'));
     try {

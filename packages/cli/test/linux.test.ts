@@ -310,15 +310,15 @@ describe.skipIf(skip !== null)('wintun-ts on real TUN devices (root, in namespac
     expect(tunDevices(ns.name)).toEqual([]);
   });
 
-  it('an unprivileged user gets ERR_WINTUN_ACCESS_DENIED and its fix', () => {
+  it('an unprivileged user gets ERR_WINTUN_ACCESS_DENIED and its fix', (ctx) => {
     if (sh('setpriv', ['--version']).status !== 0) {
       console.warn('[skip] access denied: `setpriv` (util-linux) is not installed');
-      return;
+      ctx.skip();
     }
     const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath];
     if (sh('setpriv', [...asNobody, '-e', '0']).status !== 0 || sh('setpriv', [...asNobody, '-e', `require('fs').accessSync(${JSON.stringify(BIN)}, 4)`]).status !== 0) {
       console.warn(`[skip] access denied: user nobody cannot run ${process.execPath} or read ${BIN} (a parent directory is private: chmod o+rx it)`);
-      return;
+      ctx.skip();
     }
     const r = sh('setpriv', [...asNobody, BIN, 'create', 'wtc8', '--persistent']);
     expect(r.status).toBe(1);

@@ -252,14 +252,14 @@ describe.skipIf(process.platform === 'win32')('capture endpoint', () => {
     expect(d.session.stats.packetsSent).toBe(2);
   });
 
-  it.skipIf(typeof process.getuid !== 'function' || process.getuid() !== 0)('refuses another user (nobody)', async () => {
+  it.skipIf(typeof process.getuid !== 'function' || process.getuid() !== 0)('refuses another user (nobody)', async (ctx) => {
     const run = join(tempDir(), 'run');
     const path = join(run, 'wt-k2.sock');
     await using d = createInThreadDriver();
     await serveCaptureEndpoint(d.session, { name: 'wt-k2', path });
     if (spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', '0']).status !== 0) {
       console.warn(`[skip] the refusal of user nobody: nobody cannot run ${process.execPath} (a parent directory is private: chmod o+rx it)`);
-      return;
+      ctx.skip();
     }
     const script = `require('net').createConnection(${JSON.stringify(path)}).on('connect',()=>{console.log('connected');process.exit(0)}).on('error',e=>{console.log(e.code);process.exit(0)})`;
     const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8' });
