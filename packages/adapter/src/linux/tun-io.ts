@@ -25,7 +25,7 @@ import {
 } from '@wintun-ts/session/linux';
 
 /**
- * Binds this thread's libc functions and koffi now rather than at the first read or write. A driver
+ * Binds this thread's libc functions (and koffi under them) now rather than at the first read or write. A driver
  * worker calls it while it sets up, before it reports ready: binding runs JavaScript inside koffi,
  * and a worker that Node terminates at process exit (an `unref`'d session) must not be caught
  * there, where koffi cannot throw and Node aborts the process (`FATAL ERROR:
@@ -35,7 +35,6 @@ import {
  */
 export function bindTunIo(): void {
   linuxLibc();
-  loadKoffi();
 }
 
 /** `tunRead` result: nothing arrived within the timeout. */

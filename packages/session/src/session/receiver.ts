@@ -90,12 +90,11 @@ export class Receiver {
   #gatePending = 0;
   #gateCalls = 0;
   /**
-   * The one timer behind every queued call's timeout (see {@link Receiver.wait}), the deadline it
-   * is armed for (Infinity: none armed) and whether it currently holds the event loop.
+   * The one timer behind every queued call's timeout (see {@link Receiver.wait}) and the deadline it
+   * is armed for (Infinity: none armed). Whether it holds the event loop is its own ref state.
    */
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   #deadlineDue = Infinity;
-  #deadlineRef = false;
   readonly #onDeadline = (): void => this.#expireDue();
 
   /** Exactly one of `ring` (rings engine) and `dll` ('dll' engine) is given. */
@@ -481,40 +480,29 @@ export class Receiver {
     if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
     this.#deadlineDue = deadline;
     // A timer never fires early by its own clock; rounding up keeps it from firing before `deadline`.
-    const t = setTimeout(this.#onDeadline, Math.max(0, Math.ceil(deadline - now())));
-    this.#deadlineTimer = t;
-    this.#deadlineRef = this.#core.keepAlive;
-    if (!this.#deadlineRef) t.unref();
+    this.#deadlineTimer = this.#core.timer(setTimeout(this.#onDeadline, Math.max(0, Math.ceil(deadline - now()))));
   }
 
   /** A call was queued: the armed timer holds the event loop again (unless the session is unref'd). */
   #holdDeadlineTimer(): void {
-    if (!this.#deadlineRef && this.#core.keepAlive && this.#deadlineTimer !== undefined) {
-      this.#deadlineTimer.ref();
-      this.#deadlineRef = true;
-    }
+    if (this.#core.keepAlive) this.#deadlineTimer?.ref();
   }
 
   /** No call is queued: the armed timer stops holding the event loop (it stays armed). */
   #releaseDeadlineTimer(): void {
-    if (this.#deadlineRef) {
-      this.#deadlineTimer?.unref();
-      this.#deadlineRef = false;
-    }
+    this.#deadlineTimer?.unref();
   }
 
+  /** Disarms the shared timer (clearing one that already fired is a no-op). */
   #dropDeadlineTimer(): void {
     if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
     this.#deadlineTimer = undefined;
     this.#deadlineDue = Infinity;
-    this.#deadlineRef = false;
   }
 
   /** The shared timer fired: time out every queued call that is due (in queue order), re-arm for the rest. */
   #expireDue(): void {
-    this.#deadlineTimer = undefined;
-    this.#deadlineDue = Infinity;
-    this.#deadlineRef = false;
+    this.#dropDeadlineTimer();
     const waiters = this.#waiters;
     if (waiters.length === 0) return;
     const t = now();
